@@ -1,0 +1,423 @@
+"""The Keras layer contract on a ``torch.nn.Module``.
+
+Every convlens layer follows Keras's life cycle: ``__init__`` validates and
+stores arguments → ``build(input_shape)`` creates the weights (lazily on the
+first call, or eagerly when the input shape is known) → ``forward`` →
+``compute_output_shape`` → ``get_config`` / ``from_config`` →
+``get_weights`` / ``set_weights`` in Keras layouts.
+
+Weights live in PyTorch's layouts (a Conv2D kernel is ``(out, in, kh, kw)``)
+so the hot path calls PyTorch's kernels with no copies; ``get_weights`` and
+``set_weights`` convert to and from Keras's layouts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from . import initializers
+from .naming import snake_case, unique_name
+
+Shape = tuple[int | None, ...]
+Convert = Callable[[torch.Tensor], torch.Tensor]
+
+
+def _identity(t: torch.Tensor) -> torch.Tensor:
+    return t
+
+
+@dataclass
+class WeightSpec:
+    """One Keras weight of a layer: where it lives and how its layout maps to Keras's."""
+
+    attr: str  # attribute name of the Parameter or buffer on the layer
+    keras_name: str  # Keras's variable name ("kernel", "bias", "gamma", ...)
+    trainable: bool
+    to_keras: Convert = _identity  # torch layout → Keras layout
+    to_torch: Convert = _identity  # Keras layout → torch layout
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """What a layer accepts: rank (with batch axis) and fixed sizes of some axes."""
+
+    ndim: int | None = None
+    min_ndim: int | None = None
+    axes: tuple[tuple[int, int], ...] = ()  # (axis, size) pairs, axis may be negative
+
+
+# Keras config keys that convlens accepts only at their Keras default, because
+# convlens implements the behaviour they select and nothing else.
+_KERAS_ONLY_DEFAULTS: dict[str, tuple[Any, ...]] = {
+    "data_format": (None, "channels_last"),
+    "kernel_regularizer": (None,),
+    "bias_regularizer": (None,),
+    "activity_regularizer": (None,),
+    "kernel_constraint": (None,),
+    "bias_constraint": (None,),
+    "depthwise_regularizer": (None,),
+    "pointwise_regularizer": (None,),
+    "depthwise_constraint": (None,),
+    "pointwise_constraint": (None,),
+    "beta_regularizer": (None,),
+    "gamma_regularizer": (None,),
+    "beta_constraint": (None,),
+    "gamma_constraint": (None,),
+    "lora_rank": (None,),
+    "lora_alpha": (None,),
+    "quantization_config": (None,),
+    "synchronized": (False,),
+    "renorm": (False,),
+    "autocast": (True, False),
+}
+
+
+def standardize_tuple(value: int | Sequence[int], n: int, arg: str, *, allow_zero: bool = False) -> tuple[int, ...]:
+    """Normalise an int or length-``n`` sequence of positive ints, as Keras does.
+
+    Example:
+        >>> standardize_tuple(3, 2, "kernel_size")
+        (3, 3)
+    """
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        out = (int(value),) * n
+    else:
+        try:
+            out = tuple(int(v) for v in value)  # type: ignore[union-attr]
+        except (TypeError, ValueError):
+            raise ValueError(f"The `{arg}` argument must be an int or a tuple of {n} ints. Received: {arg}={value!r}") from None
+        if len(out) != n:
+            raise ValueError(f"The `{arg}` argument must be a tuple of {n} integers. Received: {arg}={value!r}")
+    low = 0 if allow_zero else 1
+    if any(v < low for v in out):
+        allowed = "non-negative" if allow_zero else "positive (>= 1)"
+        raise ValueError(f"The `{arg}` argument must be {allowed} integers. Received: {arg}={value!r}")
+    return out
+
+
+def _dtype_name(dtype: Any) -> str:
+    if dtype is None:
+        return "float32"
+    if isinstance(dtype, dict):  # Keras 3 serialized DTypePolicy
+        return _dtype_name(dtype.get("config", {}).get("name"))
+    if isinstance(dtype, torch.dtype):
+        return str(dtype).removeprefix("torch.")
+    if dtype not in ("float32", "float64", "float16", "bfloat16", "mixed_float16", "mixed_bfloat16"):
+        raise ValueError(
+            f"Unsupported dtype: received dtype={dtype!r}; allowed are 'float32', 'float64', "
+            "'float16', 'bfloat16', 'mixed_float16', 'mixed_bfloat16'."
+        )
+    return str(dtype)
+
+
+class Layer(nn.Module):
+    """Base class of every convlens layer: a ``torch.nn.Module`` with Keras's contract.
+
+    Args:
+        name: unique name; defaults to the snake-case class name made unique
+            (``conv2d``, ``conv2d_1``, ...).
+        input_shape: the input shape without the batch axis, as in
+            ``layers.Rescaling(1./255, input_shape=(180, 180, 3))``; builds the
+            layer at once.
+        trainable: whether the weights are updated by training.
+        dtype: the variable dtype name (``"float32"``).
+
+    Layers start in inference mode, as a Keras layer called outside ``fit``
+    does; a plain PyTorch loop calls ``.train()`` as usual.
+
+    Example:
+        >>> from convlens import layers
+        >>> layer = layers.Dense(4)
+        >>> layer.build_from_shape((None, 3))
+        >>> [w.shape for w in layer.get_weights()]
+        [(3, 4), (4,)]
+    """
+
+    input_spec: InputSpec | None = None
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        input_shape: Sequence[int | None] | None = None,
+        batch_input_shape: Sequence[int | None] | None = None,
+        batch_shape: Sequence[int | None] | None = None,
+        trainable: bool = True,
+        dtype: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__()
+        cls = type(self).__name__
+        for key in list(kwargs):
+            if key in _KERAS_ONLY_DEFAULTS:
+                value = kwargs.pop(key)
+                if value not in _KERAS_ONLY_DEFAULTS[key]:
+                    raise ValueError(
+                        f"{cls}: convlens supports {key} only at its Keras default "
+                        f"{_KERAS_ONLY_DEFAULTS[key][-1]!r}; received {key}={value!r}."
+                    )
+        if kwargs:
+            raise TypeError(f"{cls}: unexpected keyword argument(s): {', '.join(sorted(kwargs))}.")
+        if name is not None and (not isinstance(name, str) or not name or "/" in name):
+            raise ValueError(f"{cls}: name must be a non-empty string without '/'; received name={name!r}.")
+        self.name = name or unique_name(snake_case(cls))
+        self.dtype_name = _dtype_name(dtype)
+        self.built = False
+        self._build_input_shape: Shape | None = None
+        self._weight_specs: list[WeightSpec] = []
+        self._trainable = bool(trainable)
+        shape = batch_shape or batch_input_shape
+        if shape is None and input_shape is not None:
+            shape = (None, *tuple(input_shape))
+        self._declared_input_shape: Shape | None = tuple(shape) if shape is not None else None
+        # Inference mode until told otherwise, like a Keras layer called outside `fit`.
+        self.train(False)
+
+    # ----------------------------------------------------------------- build
+    def build(self, input_shape: Shape) -> None:
+        """Create the layer's weights for ``input_shape`` (batch axis first, may be ``None``)."""
+
+    def build_from_shape(self, input_shape: Shape, device: torch.device | str | None = None) -> None:
+        """Check ``input_shape`` against the layer's input spec, then build once.
+
+        Example:
+            >>> from convlens import layers
+            >>> conv = layers.Conv2D(8, 3)
+            >>> conv.build_from_shape((None, 28, 28, 1)); conv.count_params()
+            80
+        """
+        input_shape = tuple(input_shape)
+        self._check_input_shape(input_shape)
+        if self.built:
+            return
+        self._build_device = device
+        self.build(input_shape)
+        self._build_device = None
+        self._build_input_shape = input_shape
+        self.built = True
+        self._apply_trainable()
+
+    def add_weight(
+        self,
+        attr: str,
+        shape: Sequence[int],
+        initializer: Any,
+        *,
+        keras_name: str | None = None,
+        trainable: bool = True,
+        to_keras: Convert = _identity,
+        to_torch: Convert = _identity,
+    ) -> torch.Tensor:
+        """Create a weight: drawn in Keras layout ``shape``, stored in torch layout.
+
+        Trainable weights become ``nn.Parameter``s; non-trainable ones (such as
+        BatchNormalization's moving statistics) become buffers, so they are
+        saved in ``state_dict`` and moved by ``.to(device)`` but not optimised.
+        """
+        value = to_torch(initializers.get(initializer)(tuple(int(s) for s in shape)))
+        value = value.to(dtype=self.variable_dtype, device=getattr(self, "_build_device", None)).contiguous()
+        if trainable:
+            self.register_parameter(attr, nn.Parameter(value))
+        else:
+            self.register_buffer(attr, value)
+        self._weight_specs.append(WeightSpec(attr, keras_name or attr, trainable, to_keras, to_torch))
+        return getattr(self, attr)
+
+    @property
+    def variable_dtype(self) -> torch.dtype:
+        """The torch dtype of this layer's weights (mixed policies keep float32 variables)."""
+        name = self.dtype_name.removeprefix("mixed_")
+        return torch.float32 if self.dtype_name.startswith("mixed_") else getattr(torch, name)
+
+    def _check_input_shape(self, shape: Shape) -> None:
+        spec = self.input_spec
+        if spec is None:
+            return
+        where = f"Input 0 of layer '{self.name}' ({type(self).__name__})"
+        if spec.ndim is not None and len(shape) != spec.ndim:
+            raise ValueError(
+                f"{where} is incompatible: expected ndim={spec.ndim} (batch axis included), "
+                f"found ndim={len(shape)}. Full shape received: {shape}"
+            )
+        if spec.min_ndim is not None and len(shape) < spec.min_ndim:
+            raise ValueError(
+                f"{where} is incompatible: expected min_ndim={spec.min_ndim}, found ndim={len(shape)}. "
+                f"Full shape received: {shape}"
+            )
+        if self.built and self._build_input_shape is not None:
+            expected = self._build_input_shape[-1]
+            if expected is not None and shape[-1] != expected and self._weight_specs:
+                raise ValueError(
+                    f"{where} is incompatible: expected axis -1 of input shape to have value {expected}, "
+                    f"but received input with shape {shape}"
+                )
+
+    # ------------------------------------------------------------------ call
+    def __call__(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
+        x = args[0] if args else None
+        if isinstance(x, torch.Tensor):
+            if not self.built:
+                self.build_from_shape((None, *x.shape[1:]), device=x.device)
+            else:
+                self._check_input_shape(tuple(x.shape))
+        if training is None or bool(training) == self.training:
+            return super().__call__(*args, **kwargs)
+        previous = self.training
+        self.train(bool(training))
+        try:
+            return super().__call__(*args, **kwargs)
+        finally:
+            self.train(previous)
+
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        """The output shape (batch axis first) for ``input_shape``; shape-preserving by default."""
+        return tuple(input_shape)
+
+    # --------------------------------------------------------------- weights
+    @property
+    def trainable(self) -> bool:
+        """Whether training updates this layer's weights (Keras's ``layer.trainable``)."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        self._apply_trainable()
+
+    def _apply_trainable(self) -> None:
+        for spec in self._weight_specs:
+            if spec.trainable:
+                getattr(self, spec.attr).requires_grad_(self._trainable)
+
+    @property
+    def weights(self) -> list[torch.Tensor]:
+        """Keras-ordered weight tensors of this layer, in torch layout."""
+        return [getattr(self, s.attr) for s in self._weight_specs]
+
+    @property
+    def trainable_weights(self) -> list[torch.Tensor]:
+        """The weights that training updates."""
+        return [getattr(self, s.attr) for s in self._weight_specs if s.trainable and self._trainable]
+
+    @property
+    def non_trainable_weights(self) -> list[torch.Tensor]:
+        """The weights that training leaves alone (moving statistics, frozen layers)."""
+        return [getattr(self, s.attr) for s in self._weight_specs if not (s.trainable and self._trainable)]
+
+    def get_weights(self) -> list[np.ndarray]:
+        """The weights as NumPy arrays in Keras's layouts and order.
+
+        Example:
+            >>> from convlens import layers
+            >>> conv = layers.Conv2D(5, 4); conv.build_from_shape((None, 8, 8, 3))
+            >>> [w.shape for w in conv.get_weights()]
+            [(4, 4, 3, 5), (5,)]
+        """
+        return [
+            spec.to_keras(getattr(self, spec.attr).detach()).cpu().numpy().copy()
+            for spec in self._weight_specs
+        ]
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Set the weights from arrays in Keras's layouts and order.
+
+        Every array is checked before any is copied, so a wrong count or shape
+        raises ``ValueError`` and leaves the layer unchanged.
+        """
+        if not self.built:
+            raise ValueError(
+                f"Layer '{self.name}' has no weights yet: build it first (give `input_shape=`, "
+                "call it on data, or call `build_from_shape`)."
+            )
+        weights = list(weights)
+        if len(weights) != len(self._weight_specs):
+            raise ValueError(
+                f"Layer '{self.name}' expects {len(self._weight_specs)} weights "
+                f"({', '.join(s.keras_name for s in self._weight_specs) or 'none'}), "
+                f"but received {len(weights)}."
+            )
+        converted = []
+        for spec, value in zip(self._weight_specs, weights):
+            current = getattr(self, spec.attr)
+            expected = tuple(spec.to_keras(current.detach()).shape)
+            array = np.asarray(value)
+            if tuple(array.shape) != expected:
+                raise ValueError(
+                    f"Layer '{self.name}' weight '{spec.keras_name}' has shape {expected}; "
+                    f"received an array of shape {tuple(array.shape)}."
+                )
+            tensor = torch.as_tensor(array, dtype=current.dtype)
+            converted.append((current, spec.to_torch(tensor).to(current.device)))
+        with torch.no_grad():
+            for current, value in converted:
+                current.copy_(value)
+
+    def count_params(self) -> int:
+        """Number of weight scalars, as Keras counts them (moving statistics included).
+
+        Example:
+            >>> from convlens import layers
+            >>> conv = layers.Conv2D(5, 4); conv.build_from_shape((None, 8, 8, 3))
+            >>> conv.count_params()  # 4*4*3*5 + 5
+            245
+        """
+        if not self.built:
+            raise ValueError(
+                f"You tried to call `count_params` on layer '{self.name}', but the layer isn't built. "
+                "Build it first by calling it on data or giving `input_shape=`."
+            )
+        return sum(math.prod(getattr(self, s.attr).shape) for s in self._weight_specs)
+
+    # ---------------------------------------------------------------- config
+    def get_config(self) -> dict[str, Any]:
+        """The constructor arguments, as Keras's ``get_config`` (JSON-serialisable)."""
+        config: dict[str, Any] = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_name}
+        if self._declared_input_shape is not None:
+            config["batch_shape"] = list(self._declared_input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "Layer":
+        """Re-create a layer from ``get_config()`` output (convlens's or Keras's own)."""
+        return cls(**config)
+
+    def extra_repr(self) -> str:
+        # Show the name and only the arguments that differ from their defaults,
+        # so `print(model)` stays readable.
+        import inspect
+
+        defaults = {
+            k: p.default for k, p in inspect.signature(type(self).__init__).parameters.items()
+            if p.default is not inspect.Parameter.empty
+        }
+        config = self.get_config()
+        shown = [f"name={self.name!r}"]
+        for key, value in config.items():
+            if key in ("name", "trainable", "dtype", "data_format"):
+                continue
+            default = defaults.get(key, inspect.Parameter.empty)
+            if isinstance(default, (tuple, int)) and isinstance(value, list):
+                default = list(default) if isinstance(default, tuple) else [default] * len(value)
+            if value == default or (default is None and value == "linear"):
+                continue
+            shown.append(f"{key}={value!r}")
+        return ", ".join(shown)
+
+
+def to_tensor(x: Any, dtype: torch.dtype = torch.float32, device: torch.device | str | None = None) -> torch.Tensor:
+    """A float tensor from NumPy, a torch tensor or nested lists (integers become ``dtype``).
+
+    Example:
+        >>> to_tensor(np.zeros((2, 3), dtype=np.uint8)).dtype
+        torch.float32
+    """
+    t = x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))
+    if not t.is_floating_point():
+        t = t.to(dtype)
+    return t.to(device) if device is not None else t

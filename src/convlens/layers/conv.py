@@ -1,0 +1,249 @@
+"""Convolution layers: one ``BaseConv(rank)``, thin ``Conv1D`` / ``Conv2D`` / ``Conv3D`` variants.
+
+Public tensors are channels-last, ``(N, *spatial, C)``. ``movedim(-1, 1)``
+turns a contiguous channels-last tensor into an NC* *view* whose memory is
+already PyTorch's ``channels_last`` format, which is the layout oneDNN and
+cuDNN run fastest, so no copy is made on the way in or out.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import torch
+import torch.nn.functional as F
+
+from . import activations as activations_lib
+from . import initializers
+from .base import InputSpec, Layer, Shape, standardize_tuple
+from .shapes import conv_output_length, same_padding
+
+_CONV_FNS: dict[int, Callable[..., torch.Tensor]] = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+
+
+def keras_kernel_to_torch(rank: int) -> Callable[[torch.Tensor], torch.Tensor]:
+    """Keras ``(*k, in, out)`` → torch ``(out, in, *k)``."""
+    perm = (rank + 1, rank, *range(rank))
+    return lambda t: t.permute(perm)
+
+
+def torch_kernel_to_keras(rank: int) -> Callable[[torch.Tensor], torch.Tensor]:
+    """Torch ``(out, in, *k)`` → Keras ``(*k, in, out)``."""
+    perm = (*range(2, rank + 2), 1, 0)
+    return lambda t: t.permute(perm)
+
+
+def check_padding(padding: Any, allowed: Sequence[str], layer: str) -> str:
+    """Validate a padding name (case-insensitive, as Keras accepts)."""
+    value = padding.lower() if isinstance(padding, str) else padding
+    if value not in allowed:
+        raise ValueError(
+            f"{layer}: invalid padding. Received: padding={padding!r}; allowed values are {tuple(allowed)}."
+        )
+    return value
+
+
+def pad_amounts(
+    spatial: Sequence[int], kernel: Sequence[int], strides: Sequence[int], dilation: Sequence[int], padding: str
+) -> list[tuple[int, int]]:
+    """(before, after) padding per spatial axis for "valid", "same" or "causal"."""
+    if padding == "valid":
+        return [(0, 0)] * len(spatial)
+    if padding == "causal":
+        return [((kernel[0] - 1) * dilation[0], 0)]
+    return [same_padding(n, k, s, d) for n, k, s, d in zip(spatial, kernel, strides, dilation)]
+
+
+def apply_padding(x: torch.Tensor, pads: Sequence[tuple[int, int]], value: float = 0.0) -> tuple[torch.Tensor, tuple[int, ...] | None]:
+    """Pad an NC* tensor; symmetric pads are returned for the kernel to apply itself.
+
+    Returns ``(x, symmetric)``: when every axis pads the same on both sides the
+    tensor is returned untouched with those amounts, because PyTorch's
+    convolution pads internally without a copy; otherwise ``x`` is padded
+    explicitly (TensorFlow's odd pixel at the end) and ``symmetric`` is None.
+    """
+    if all(a == b for a, b in pads):
+        return x, tuple(a for a, _ in pads)
+    flat: list[int] = []
+    for before, after in reversed(pads):  # F.pad wants the last axis first
+        flat += [before, after]
+    return F.pad(x, flat, value=value), None
+
+
+class BaseConv(Layer):
+    """N-D convolution over channels-last inputs: ``rank`` spatial axes.
+
+    Args:
+        rank: 1, 2 or 3 spatial dimensions.
+        filters: number of output channels (feature maps), ``>= 1``.
+        kernel_size: int or tuple of ``rank`` ints.
+        strides: int or tuple; defaults to 1.
+        padding: ``"valid"`` (no padding), ``"same"`` (``out = ceil(n/s)``,
+            the odd pixel bottom/right) or, for ``Conv1D``, ``"causal"``.
+        dilation_rate: int or tuple; cannot exceed 1 together with strides.
+        groups: split input and output channels into this many groups.
+        activation: name, callable or ``None``.
+        use_bias: whether to add a learned bias per filter.
+        kernel_initializer: Keras initializer for the kernel.
+        bias_initializer: Keras initializer for the bias.
+        **kwargs: ``name``, ``input_shape``, ``trainable``, ``dtype``.
+    """
+
+    def __init__(
+        self,
+        rank: int,
+        filters: int,
+        kernel_size: int | Sequence[int],
+        strides: int | Sequence[int] = 1,
+        padding: str = "valid",
+        dilation_rate: int | Sequence[int] = 1,
+        groups: int = 1,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        **kwargs: Any,
+    ) -> None:
+        cls = type(self).__name__
+        self.rank = rank
+        if not isinstance(filters, int) or isinstance(filters, bool) or filters <= 0:
+            raise ValueError(
+                f"Invalid value for argument `filters`. Expected a strictly positive value. Received filters={filters!r}."
+            )
+        if not isinstance(groups, int) or groups <= 0 or filters % groups != 0:
+            raise ValueError(
+                f"{cls}: `groups` must be a positive int that divides `filters`. "
+                f"Received: groups={groups!r}, filters={filters}."
+            )
+        self.filters = filters
+        self.groups = groups
+        self.kernel_size = standardize_tuple(kernel_size, rank, "kernel_size")
+        self.strides = standardize_tuple(strides, rank, "strides")
+        self.dilation_rate = standardize_tuple(dilation_rate, rank, "dilation_rate")
+        allowed = ("valid", "same", "causal") if rank == 1 else ("valid", "same")
+        self.padding = check_padding(padding, allowed, cls)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(
+                f"{cls}: strides > 1 is not supported together with dilation_rate > 1. "
+                f"Received: strides={self.strides} and dilation_rate={self.dilation_rate}."
+            )
+        self.activation = activations_lib.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.input_spec = InputSpec(ndim=rank + 2)
+        super().__init__(**kwargs)
+
+    def build(self, input_shape: Shape) -> None:
+        channels = input_shape[-1]
+        if channels is None:
+            raise ValueError(f"{type(self).__name__} '{self.name}': the channel axis of the input must be known; received {input_shape}.")
+        if channels % self.groups != 0:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': the number of input channels ({channels}) must be divisible "
+                f"by groups={self.groups}. Received input_shape={input_shape}."
+            )
+        self.compute_output_shape(input_shape)  # validates that the window fits
+        self.add_weight(
+            "kernel",
+            (*self.kernel_size, channels // self.groups, self.filters),
+            self.kernel_initializer,
+            to_keras=torch_kernel_to_keras(self.rank),
+            to_torch=keras_kernel_to_torch(self.rank),
+        )
+        if self.use_bias:
+            self.add_weight("bias", (self.filters,), self.bias_initializer)
+        else:
+            self.bias = None
+
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        spatial = [
+            conv_output_length(n, k, self.padding, s, d)
+            for n, k, s, d in zip(input_shape[1:-1], self.kernel_size, self.strides, self.dilation_rate)
+        ]
+        if any(n is not None and n <= 0 for n in spatial):
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': the kernel {self.kernel_size} (dilation {self.dilation_rate}) "
+                f"does not fit the input {tuple(input_shape)} with padding='{self.padding}': the computed output "
+                f"shape {tuple(spatial)} has a non-positive size. Use padding='same' or a smaller kernel."
+            )
+        return (input_shape[0], *spatial, self.filters)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.movedim(-1, 1)  # (N, C, *spatial), a view
+        pads = pad_amounts(x.shape[2:], self.kernel_size, self.strides, self.dilation_rate, self.padding)
+        x, symmetric = apply_padding(x, pads)
+        y = _CONV_FNS[self.rank](
+            x, self.kernel, self.bias, self.strides, symmetric or 0, self.dilation_rate, self.groups
+        )  # (N, filters, *spatial_out)
+        return self.activation(y.movedim(1, -1))  # (N, *spatial_out, filters)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": list(self.kernel_size),
+            "strides": list(self.strides),
+            "padding": self.padding,
+            "data_format": "channels_last",
+            "dilation_rate": list(self.dilation_rate),
+            "groups": self.groups,
+            "activation": activations_lib.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+        }
+
+
+class Conv1D(BaseConv):
+    """1D convolution over signals ``(N, L, C)``; ``padding="causal"`` pads only the past.
+
+    Example:
+        >>> import torch
+        >>> Conv1D(4, 3, padding="causal")(torch.zeros(2, 10, 1)).shape
+        torch.Size([2, 10, 4])
+    """
+
+    def __init__(self, filters: int, kernel_size: int | Sequence[int], strides: int | Sequence[int] = 1,
+                 padding: str = "valid", dilation_rate: int | Sequence[int] = 1, groups: int = 1,
+                 activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 bias_initializer: Any = "zeros", **kwargs: Any) -> None:
+        super().__init__(1, filters, kernel_size, strides, padding, dilation_rate, groups, activation,
+                         use_bias, kernel_initializer, bias_initializer, **kwargs)
+
+
+class Conv2D(BaseConv):
+    """2D convolution over images ``(N, H, W, C)``: a bank of ``filters`` learned kernels.
+
+    Each filter has depth equal to the input channels, so the kernel holds
+    ``kh·kw·C·filters`` weights plus ``filters`` biases (e.g. 4·4·3·5 + 5 = 245).
+
+    Example:
+        >>> import torch
+        >>> Conv2D(16, 3, padding="same", activation="relu")(torch.zeros(1, 28, 28, 1)).shape
+        torch.Size([1, 28, 28, 16])
+    """
+
+    def __init__(self, filters: int, kernel_size: int | Sequence[int], strides: int | Sequence[int] = 1,
+                 padding: str = "valid", dilation_rate: int | Sequence[int] = 1, groups: int = 1,
+                 activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 bias_initializer: Any = "zeros", **kwargs: Any) -> None:
+        super().__init__(2, filters, kernel_size, strides, padding, dilation_rate, groups, activation,
+                         use_bias, kernel_initializer, bias_initializer, **kwargs)
+
+
+class Conv3D(BaseConv):
+    """3D convolution over volumes ``(N, D, H, W, C)``.
+
+    Example:
+        >>> import torch
+        >>> Conv3D(2, 3, padding="same")(torch.zeros(1, 5, 6, 7, 2)).shape
+        torch.Size([1, 5, 6, 7, 2])
+    """
+
+    def __init__(self, filters: int, kernel_size: int | Sequence[int], strides: int | Sequence[int] = 1,
+                 padding: str = "valid", dilation_rate: int | Sequence[int] = 1, groups: int = 1,
+                 activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 bias_initializer: Any = "zeros", **kwargs: Any) -> None:
+        super().__init__(3, filters, kernel_size, strides, padding, dilation_rate, groups, activation,
+                         use_bias, kernel_initializer, bias_initializer, **kwargs)

@@ -1,0 +1,155 @@
+"""Dense, Dropout and the activation layers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from . import activations as activations_lib
+from . import initializers
+from .base import InputSpec, Layer, Shape
+
+
+class Dense(Layer):
+    """Fully connected layer on the last axis: ``activation(x @ kernel + bias)``.
+
+    Keras kernel layout ``(in, units)``; ``in·units + units`` parameters.
+
+    Example:
+        >>> import torch
+        >>> Dense(10, activation="softmax")(torch.zeros(2, 1600)).shape
+        torch.Size([2, 10])
+    """
+
+    def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros", **kwargs: Any) -> None:
+        if not isinstance(units, int) or isinstance(units, bool) or units <= 0:
+            raise ValueError(f"Received an invalid value for `units`, expected a positive integer. Received: units={units!r}")
+        self.units = units
+        self.activation = activations_lib.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.input_spec = InputSpec(min_ndim=2)
+        super().__init__(**kwargs)
+
+    def build(self, input_shape: Shape) -> None:
+        if input_shape[-1] is None:
+            raise ValueError(f"Dense '{self.name}': the last axis of the input must be known; received {input_shape}.")
+        self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer,
+                        to_keras=lambda t: t.t(), to_torch=lambda t: t.t())
+        if self.use_bias:
+            self.add_weight("bias", (self.units,), self.bias_initializer)
+        else:
+            self.bias = None
+
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        return (*input_shape[:-1], self.units)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.activation(F.linear(x, self.kernel, self.bias))  # (..., units)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "units": self.units,
+                "activation": activations_lib.serialize(self.activation), "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer)}
+
+
+class Dropout(Layer):
+    """Zero a fraction ``rate`` of the inputs while training, scaling the rest by ``1/(1-rate)``.
+
+    Example:
+        >>> import torch
+        >>> Dropout(0.5)(torch.ones(4)).tolist()  # inference mode: identity
+        [1.0, 1.0, 1.0, 1.0]
+    """
+
+    def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any) -> None:
+        if not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+            raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. Received: rate={rate!r}")
+        if noise_shape is not None:
+            raise ValueError(f"Dropout: noise_shape is not supported; received noise_shape={noise_shape!r} (allowed: None).")
+        self.rate = float(rate)
+        self.seed = seed
+        super().__init__(**kwargs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.dropout(x, self.rate, self.training) if self.rate > 0 else x
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed, "noise_shape": None}
+
+
+class Activation(Layer):
+    """Apply an activation function by name or callable.
+
+    Example:
+        >>> import torch
+        >>> Activation("relu")(torch.tensor([-1.0, 1.0])).tolist()
+        [0.0, 1.0]
+    """
+
+    def __init__(self, activation: Any, **kwargs: Any) -> None:
+        self.activation = activations_lib.get(activation)
+        super().__init__(**kwargs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.activation(x)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "activation": activations_lib.serialize(self.activation)}
+
+
+class ReLU(Layer):
+    """Rectified linear unit with Keras's options: ``max_value``, ``negative_slope``, ``threshold``.
+
+    Example:
+        >>> import torch
+        >>> ReLU(max_value=6.0)(torch.tensor([-1.0, 3.0, 9.0])).tolist()
+        [0.0, 3.0, 6.0]
+    """
+
+    def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0,
+                 **kwargs: Any) -> None:
+        if max_value is not None and max_value < 0:
+            raise ValueError(f"max_value of a ReLU layer cannot be a negative value. Received: max_value={max_value}")
+        if negative_slope < 0:
+            raise ValueError(f"negative_slope of a ReLU layer cannot be a negative value. Received: negative_slope={negative_slope}")
+        self.max_value = max_value
+        self.negative_slope = float(negative_slope)
+        self.threshold = float(threshold)
+        super().__init__(**kwargs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.negative_slope == 0 and self.threshold == 0:
+            y = F.relu(x)
+        else:
+            y = torch.where(x >= self.threshold, x, self.negative_slope * (x - self.threshold))
+        return y if self.max_value is None else y.clamp(max=self.max_value)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "max_value": self.max_value,
+                "negative_slope": self.negative_slope, "threshold": self.threshold}
+
+
+class Softmax(Layer):
+    """Softmax over ``axis`` (the channel axis by default).
+
+    Example:
+        >>> import torch
+        >>> Softmax()(torch.zeros(1, 4)).tolist()
+        [[0.25, 0.25, 0.25, 0.25]]
+    """
+
+    def __init__(self, axis: int = -1, **kwargs: Any) -> None:
+        self.axis = axis
+        super().__init__(**kwargs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(x, dim=self.axis)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "axis": self.axis}

@@ -1,0 +1,88 @@
+"""Batch normalization with Keras's defaults and update rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from . import initializers
+from .base import Layer, Shape
+
+
+class BatchNormalization(Layer):
+    """Normalise the channel axis with batch statistics while training, moving averages otherwise.
+
+    Keras's rule, which differs from ``torch.nn.BatchNorm2d``: ``momentum``
+    weighs the *old* value (``moving = moving·momentum + batch·(1 - momentum)``,
+    default 0.99), ``epsilon`` defaults to 1e-3, and the moving variance
+    accumulates the biased batch variance. Weights (Keras order):
+    ``[gamma, beta, moving_mean, moving_variance]``.
+
+    Example:
+        >>> import torch
+        >>> BatchNormalization()(torch.zeros(2, 6, 6, 4)).shape
+        torch.Size([2, 6, 6, 4])
+    """
+
+    def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
+                 scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
+                 moving_mean_initializer: Any = "zeros", moving_variance_initializer: Any = "ones",
+                 **kwargs: Any) -> None:
+        if axis not in (-1,) and not (isinstance(axis, int) and axis > 0):
+            raise ValueError(f"BatchNormalization: axis must be -1 (channels) or a positive axis; received axis={axis!r}.")
+        if not 0 <= momentum <= 1:
+            raise ValueError(f"BatchNormalization: momentum must be in [0, 1]; received momentum={momentum!r}.")
+        if epsilon <= 0:
+            raise ValueError(f"BatchNormalization: epsilon must be positive; received epsilon={epsilon!r}.")
+        self.axis = axis
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        super().__init__(**kwargs)
+
+    def _axis(self, ndim: int) -> int:
+        return self.axis % ndim
+
+    def build(self, input_shape: Shape) -> None:
+        axis = self._axis(len(input_shape))
+        if axis == 0:
+            raise ValueError(f"BatchNormalization '{self.name}': cannot normalise over the batch axis (axis={self.axis}).")
+        size = input_shape[axis]
+        self.gamma = self.add_weight("gamma", (size,), self.gamma_initializer) if self.scale else None
+        self.beta = self.add_weight("beta", (size,), self.beta_initializer) if self.center else None
+        self.add_weight("moving_mean", (size,), self.moving_mean_initializer, trainable=False)
+        self.add_weight("moving_variance", (size,), self.moving_variance_initializer, trainable=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        axis = self._axis(x.ndim)
+        reduce = tuple(d for d in range(x.ndim) if d != axis)
+        view = [1] * x.ndim
+        view[axis] = -1
+        if self.training and self.trainable:
+            var, mean = torch.var_mean(x, dim=reduce, correction=0)
+            with torch.no_grad():
+                self.moving_mean.lerp_(mean.to(self.moving_mean.dtype), 1 - self.momentum)
+                self.moving_variance.lerp_(var.to(self.moving_variance.dtype), 1 - self.momentum)
+        else:
+            mean, var = self.moving_mean, self.moving_variance
+        inv = torch.rsqrt(var + self.epsilon)
+        if self.gamma is not None:
+            inv = inv * self.gamma
+        shift = -mean * inv
+        if self.beta is not None:
+            shift = shift + self.beta
+        return x * inv.view(view) + shift.view(view)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
+                "center": self.center, "scale": self.scale,
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+                "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer)}

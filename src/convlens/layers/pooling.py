@@ -1,0 +1,185 @@
+"""Pooling: one ``BasePooling(rank, mode)``, thin Max/Average 1D/2D/3D variants, and global pooling.
+
+Pooling has no weights. "same" max-pooling pads with −inf (the pad never wins);
+"same" average-pooling leaves the padding out of the count, as Keras does.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import torch
+import torch.nn.functional as F
+
+from .base import InputSpec, Layer, Shape, standardize_tuple
+from .conv import apply_padding, check_padding, pad_amounts
+from .shapes import conv_output_length
+
+_MAX: dict[int, Callable[..., torch.Tensor]] = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
+_AVG: dict[int, Callable[..., torch.Tensor]] = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
+
+
+class BasePooling(Layer):
+    """Sliding-window max or mean over ``rank`` spatial axes of a channels-last input.
+
+    Args:
+        rank: 1, 2 or 3.
+        mode: ``"max"`` or ``"average"``.
+        pool_size: int or tuple; the window.
+        strides: int, tuple or ``None`` (= ``pool_size``).
+        padding: ``"valid"`` or ``"same"``.
+    """
+
+    def __init__(self, rank: int, mode: str, pool_size: int | Sequence[int] = 2,
+                 strides: int | Sequence[int] | None = None, padding: str = "valid", **kwargs: Any) -> None:
+        cls = type(self).__name__
+        self.rank = rank
+        self.mode = mode
+        self.pool_size = standardize_tuple(pool_size, rank, "pool_size")
+        self.strides = self.pool_size if strides is None else standardize_tuple(strides, rank, "strides")
+        self.padding = check_padding(padding, ("valid", "same"), cls)
+        self.input_spec = InputSpec(ndim=rank + 2)
+        super().__init__(**kwargs)
+
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        spatial = [conv_output_length(n, k, self.padding, s) for n, k, s in zip(input_shape[1:-1], self.pool_size, self.strides)]
+        if any(n is not None and n <= 0 for n in spatial):
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': pool_size={self.pool_size} is larger than the input "
+                f"{tuple(input_shape)} allows with padding='valid' (computed output {tuple(spatial)}). "
+                "Use a smaller pool_size or padding='same'."
+            )
+        return (input_shape[0], *spatial, input_shape[-1])
+
+    def build(self, input_shape: Shape) -> None:
+        self.compute_output_shape(input_shape)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.movedim(-1, 1)  # (N, C, *spatial)
+        pads = pad_amounts(x.shape[2:], self.pool_size, self.strides, (1,) * self.rank, self.padding)
+        if self.mode == "max":
+            padded, symmetric = apply_padding(x, pads, value=float("-inf"))
+            y = _MAX[self.rank](padded, self.pool_size, self.strides, symmetric or 0)
+        else:
+            y = self._average(x, pads)
+        return y.movedim(1, -1)  # (N, *spatial_out, C)
+
+    def _average(self, x: torch.Tensor, pads: list[tuple[int, int]]) -> torch.Tensor:
+        symmetric = all(a == b for a, b in pads)
+        if symmetric and all(2 * a <= k for (a, _), k in zip(pads, self.pool_size)):
+            # PyTorch excludes the padding from the count natively for symmetric pads.
+            return _AVG[self.rank](x, self.pool_size, self.strides, tuple(a for a, _ in pads),
+                                   count_include_pad=False)
+        padded, _ = apply_padding(x, pads)
+        ones = torch.ones((1, 1, *x.shape[2:]), dtype=x.dtype, device=x.device)
+        counts, _ = apply_padding(ones, pads)
+        # mean over the real pixels = (sum over window) / (number of real pixels in it)
+        return _AVG[self.rank](padded, self.pool_size, self.strides) / _AVG[self.rank](counts, self.pool_size, self.strides)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "pool_size": list(self.pool_size), "padding": self.padding,
+                "strides": list(self.strides), "data_format": "channels_last"}
+
+
+def _pooling_class(name: str, rank: int, mode: str, default_pool: int | tuple[int, ...], doc: str) -> type[BasePooling]:
+    def __init__(self: BasePooling, pool_size: int | Sequence[int] = default_pool,
+                 strides: int | Sequence[int] | None = None, padding: str = "valid", **kwargs: Any) -> None:
+        BasePooling.__init__(self, rank, mode, pool_size, strides, padding, **kwargs)
+
+    return type(name, (BasePooling,), {"__init__": __init__, "__doc__": doc, "__module__": __name__})
+
+
+MaxPooling1D = _pooling_class("MaxPooling1D", 1, "max", 2, """Max over windows of a signal ``(N, L, C)``.
+
+    Example:
+        >>> import torch
+        >>> MaxPooling1D()(torch.zeros(1, 9, 2)).shape
+        torch.Size([1, 4, 2])
+    """)
+MaxPooling2D = _pooling_class("MaxPooling2D", 2, "max", (2, 2), """Max over windows of an image ``(N, H, W, C)``; halves H and W by default.
+
+    Example:
+        >>> import torch
+        >>> MaxPooling2D()(torch.zeros(1, 28, 28, 8)).shape
+        torch.Size([1, 14, 14, 8])
+    """)
+MaxPooling3D = _pooling_class("MaxPooling3D", 3, "max", (2, 2, 2), """Max over windows of a volume ``(N, D, H, W, C)``.
+
+    Example:
+        >>> import torch
+        >>> MaxPooling3D()(torch.zeros(1, 4, 4, 4, 2)).shape
+        torch.Size([1, 2, 2, 2, 2])
+    """)
+AveragePooling1D = _pooling_class("AveragePooling1D", 1, "average", 2, """Mean over windows of a signal ``(N, L, C)``.
+
+    Example:
+        >>> import torch
+        >>> AveragePooling1D()(torch.ones(1, 9, 2)).shape
+        torch.Size([1, 4, 2])
+    """)
+AveragePooling2D = _pooling_class("AveragePooling2D", 2, "average", (2, 2), """Mean over windows of an image; "same" padding is left out of the count.
+
+    Example:
+        >>> import torch
+        >>> AveragePooling2D(3, strides=2, padding="same")(torch.ones(1, 7, 7, 2)).shape
+        torch.Size([1, 4, 4, 2])
+    """)
+AveragePooling3D = _pooling_class("AveragePooling3D", 3, "average", (2, 2, 2), """Mean over windows of a volume.
+
+    Example:
+        >>> import torch
+        >>> AveragePooling3D()(torch.ones(1, 4, 4, 4, 1)).shape
+        torch.Size([1, 2, 2, 2, 1])
+    """)
+
+
+class BaseGlobalPooling(Layer):
+    """Max or mean over all spatial axes: ``(N, *spatial, C)`` → ``(N, C)``."""
+
+    def __init__(self, rank: int, mode: str, keepdims: bool = False, **kwargs: Any) -> None:
+        self.rank = rank
+        self.mode = mode
+        self.keepdims = bool(keepdims)
+        self.input_spec = InputSpec(ndim=rank + 2)
+        super().__init__(**kwargs)
+
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        if self.keepdims:
+            return (input_shape[0], *([1] * self.rank), input_shape[-1])
+        return (input_shape[0], input_shape[-1])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        dims = tuple(range(1, 1 + self.rank))
+        if self.mode == "max":
+            return x.amax(dim=dims, keepdim=self.keepdims)
+        return x.mean(dim=dims, keepdim=self.keepdims)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "data_format": "channels_last", "keepdims": self.keepdims}
+
+
+def _global_class(name: str, rank: int, mode: str, doc: str) -> type[BaseGlobalPooling]:
+    def __init__(self: BaseGlobalPooling, keepdims: bool = False, **kwargs: Any) -> None:
+        BaseGlobalPooling.__init__(self, rank, mode, keepdims, **kwargs)
+
+    return type(name, (BaseGlobalPooling,), {"__init__": __init__, "__doc__": doc, "__module__": __name__})
+
+
+GlobalMaxPooling1D = _global_class("GlobalMaxPooling1D", 1, "max", """Max over time: ``(N, L, C)`` → ``(N, C)``.""")
+GlobalMaxPooling2D = _global_class("GlobalMaxPooling2D", 2, "max", """Max over H and W: ``(N, H, W, C)`` → ``(N, C)``.
+
+    Example:
+        >>> import torch
+        >>> GlobalMaxPooling2D()(torch.zeros(2, 5, 5, 3)).shape
+        torch.Size([2, 3])
+    """)
+GlobalMaxPooling3D = _global_class("GlobalMaxPooling3D", 3, "max", """Max over D, H and W: ``(N, D, H, W, C)`` → ``(N, C)``.""")
+GlobalAveragePooling1D = _global_class("GlobalAveragePooling1D", 1, "average", """Mean over time: ``(N, L, C)`` → ``(N, C)``.""")
+GlobalAveragePooling2D = _global_class("GlobalAveragePooling2D", 2, "average", """Mean over H and W: ``(N, H, W, C)`` → ``(N, C)``.
+
+    Example:
+        >>> import torch
+        >>> GlobalAveragePooling2D()(torch.ones(2, 5, 5, 3)).shape
+        torch.Size([2, 3])
+    """)
+GlobalAveragePooling3D = _global_class("GlobalAveragePooling3D", 3, "average", """Mean over D, H and W: ``(N, D, H, W, C)`` → ``(N, C)``.""")

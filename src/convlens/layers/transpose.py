@@ -1,0 +1,131 @@
+"""Transposed ("de-") convolution: the gradient of a convolution, used to upsample feature maps."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import torch
+import torch.nn.functional as F
+
+from . import activations as activations_lib
+from . import initializers
+from .base import InputSpec, Layer, Shape, standardize_tuple
+from .conv import check_padding
+from .shapes import deconv_crop_start, deconv_output_length
+
+
+class Conv2DTranspose(Layer):
+    """2D transposed convolution over ``(N, H, W, C)``.
+
+    Output size per axis (Keras): "same" → ``n·s``; "valid" →
+    ``n·s + max(k - s, 0)``; with ``output_padding`` →
+    ``(n - 1)·s + k - 2·pad + output_padding``. Keras kernel layout
+    ``(kh, kw, filters, C)``.
+
+    Example:
+        >>> import torch
+        >>> Conv2DTranspose(2, 3, strides=2, padding="same")(torch.zeros(1, 5, 5, 3)).shape
+        torch.Size([1, 10, 10, 2])
+    """
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: int | Sequence[int],
+        strides: int | Sequence[int] = (1, 1),
+        padding: str = "valid",
+        output_padding: int | Sequence[int] | None = None,
+        dilation_rate: int | Sequence[int] = (1, 1),
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        **kwargs: Any,
+    ) -> None:
+        cls = type(self).__name__
+        if not isinstance(filters, int) or isinstance(filters, bool) or filters <= 0:
+            raise ValueError(
+                f"Invalid value for argument `filters`. Expected a strictly positive value. Received filters={filters!r}."
+            )
+        self.filters = filters
+        self.kernel_size = standardize_tuple(kernel_size, 2, "kernel_size")
+        self.strides = standardize_tuple(strides, 2, "strides")
+        self.dilation_rate = standardize_tuple(dilation_rate, 2, "dilation_rate")
+        self.padding = check_padding(padding, ("valid", "same"), cls)
+        self.output_padding = (
+            None if output_padding is None else standardize_tuple(output_padding, 2, "output_padding", allow_zero=True)
+        )
+        if self.output_padding is not None and any(p >= s for p, s in zip(self.output_padding, self.strides)):
+            raise ValueError(
+                f"{cls}: each output_padding must be smaller than its stride. "
+                f"Received: output_padding={self.output_padding}, strides={self.strides}."
+            )
+        self.activation = activations_lib.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.input_spec = InputSpec(ndim=4)
+        super().__init__(**kwargs)
+
+    def build(self, input_shape: Shape) -> None:
+        channels = input_shape[-1]
+        self.add_weight(
+            "kernel",
+            (*self.kernel_size, self.filters, channels),
+            self.kernel_initializer,
+            # torch (C, filters, kh, kw)  ↔  Keras (kh, kw, filters, C)
+            to_keras=lambda t: t.permute(2, 3, 1, 0),
+            to_torch=lambda t: t.permute(3, 2, 0, 1),
+        )
+        if self.use_bias:
+            self.add_weight("bias", (self.filters,), self.bias_initializer)
+        else:
+            self.bias = None
+
+    def _lengths(self, spatial: Sequence[int | None]) -> list[int | None]:
+        pads = self.output_padding or (None, None)
+        return [
+            deconv_output_length(n, k, self.padding, p, s, d)
+            for n, k, p, s, d in zip(spatial, self.kernel_size, pads, self.strides, self.dilation_rate)
+        ]
+
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        return (input_shape[0], *self._lengths(input_shape[1:3]), self.filters)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.movedim(-1, 1)  # (N, C, H, W)
+        full = F.conv_transpose2d(x, self.kernel, self.bias, self.strides, 0, 0, 1, self.dilation_rate)
+        # Crop (or extend with the bias-only border) the full result to Keras's size.
+        pads = self.output_padding or (None, None)
+        y = full
+        for axis, (n, k, p, s, d, out) in enumerate(
+            zip(x.shape[2:], self.kernel_size, pads, self.strides, self.dilation_rate, self._lengths(x.shape[2:]))
+        ):
+            start = deconv_crop_start(n, k, self.padding, p, s, d)
+            dim = 2 + axis
+            y = y.narrow(dim, start, min(out, y.shape[dim] - start))
+            missing = out - y.shape[dim]
+            if missing > 0:
+                extra_shape = list(y.shape)
+                extra_shape[dim] = missing
+                extra = torch.zeros(extra_shape, dtype=y.dtype, device=y.device)
+                if self.bias is not None:
+                    extra = extra + self.bias.view(1, -1, 1, 1)
+                y = torch.cat([y, extra], dim=dim)
+        return self.activation(y.movedim(1, -1))  # (N, H', W', filters)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": list(self.kernel_size),
+            "strides": list(self.strides),
+            "padding": self.padding,
+            "output_padding": None if self.output_padding is None else list(self.output_padding),
+            "data_format": "channels_last",
+            "dilation_rate": list(self.dilation_rate),
+            "activation": activations_lib.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+        }

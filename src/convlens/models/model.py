@@ -1,0 +1,134 @@
+"""``Model``: what every convlens model has: layers, summary, weights, training and saving."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import numpy as np
+import torch
+
+from ..layers.base import Layer, Shape, to_tensor
+from ..training.engine import Trainer
+from . import summary as summary_lib
+
+
+class Model(Layer, Trainer):
+    """Base of ``Sequential``: a layer made of layers, with Keras's model API."""
+
+    @property
+    def layers(self) -> list[Layer]:
+        """The model's layers in order (the input layer is not one of them, as in Keras)."""
+        raise NotImplementedError
+
+    @property
+    def layer_output_shapes(self) -> list[Shape]:
+        """Output shape of each layer of ``layers`` (batch axis ``None``)."""
+        raise NotImplementedError
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """A layer by name or position.
+
+        Raises:
+            ValueError: for an unknown name (the message lists the valid ones)
+                or an index out of range.
+
+        Example:
+            >>> from convlens import Sequential, layers
+            >>> Sequential([layers.Dense(2, name="out")]).get_layer("out").units
+            2
+        """
+        if (name is None) == (index is None):
+            raise ValueError("Provide exactly one of `name` or `index` to get_layer().")
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has {len(self.layers)} layers.")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name!r}. Existing layers are: {[l.name for l in self.layers]}.")
+
+    def iter_layers(self) -> Iterator[Layer]:
+        """Every layer, recursively (layers of nested models included)."""
+        for layer in self.layers:
+            yield layer
+            if isinstance(layer, Model):
+                yield from layer.iter_layers()
+
+    @property
+    def weights(self) -> list[torch.Tensor]:
+        return [w for layer in self.layers for w in layer.weights]
+
+    @property
+    def trainable_weights(self) -> list[torch.Tensor]:
+        return [w for layer in self.layers for w in layer.trainable_weights] if self.trainable else []
+
+    @property
+    def non_trainable_weights(self) -> list[torch.Tensor]:
+        if not self.trainable:
+            return self.weights
+        return [w for layer in self.layers for w in layer.non_trainable_weights]
+
+    def count_params(self) -> int:
+        """Total weight scalars of all layers (Keras's "Total params")."""
+        if not self.built:
+            raise ValueError(
+                f"Model '{self.name}' isn't built yet: give the first layer `input_shape=`, start with "
+                "`layers.Input(shape)`, or call the model on data first."
+            )
+        return sum(layer.count_params() for layer in self.layers)
+
+    def get_weights(self) -> list[np.ndarray]:
+        """All weights in Keras's layouts, layer by layer."""
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights: list[Any]) -> None:
+        """Set all weights (Keras layouts); checked completely before any layer changes."""
+        weights = list(weights)
+        expected = sum(len(layer.weights) for layer in self.layers)
+        if len(weights) != expected:
+            raise ValueError(f"Model '{self.name}' expects {expected} weight arrays; received {len(weights)}.")
+        snapshot = [layer.get_weights() for layer in self.layers]
+        position = 0
+        try:
+            for layer in self.layers:
+                count = len(layer.weights)
+                layer.set_weights(weights[position : position + count])
+                position += count
+        except ValueError:
+            for layer, old in zip(self.layers, snapshot):
+                layer.set_weights(old)
+            raise
+
+    def summary(self, line_length: int | None = None, print_fn: Any = None, explain: bool = False) -> None:
+        """Print Keras's summary table: per layer the output shape and parameter count, then totals.
+
+        Example:
+            >>> from convlens import Sequential, layers
+            >>> Sequential([layers.Input((28, 28, 1)), layers.Conv2D(32, 3)]).summary()  # doctest: +ELLIPSIS
+            Model: "sequential..."
+            ...
+        """
+        if not self.built:
+            raise ValueError(
+                f"Model '{self.name}' isn't built yet, so it has no shapes to show: give the first layer "
+                "`input_shape=`, start with `layers.Input(shape)`, or call the model on data first."
+            )
+        summary_lib.print_summary(self, line_length=line_length, print_fn=print_fn)
+
+    def extra_repr(self) -> str:
+        return f"name={self.name!r}"
+
+    @property
+    def device(self) -> torch.device:
+        """Where the model's weights live."""
+        for tensor in self.parameters():
+            return tensor.device
+        for tensor in self.buffers():
+            return tensor.device
+        return torch.device("cpu")
+
+    def __call__(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
+        if args and not isinstance(args[0], torch.Tensor):
+            args = (to_tensor(args[0], device=self.device), *args[1:])
+        return super().__call__(*args, training=training, **kwargs)

@@ -1,0 +1,79 @@
+"""Pooling layers against an explicit NumPy reference (TensorFlow padding, padding left out of averages)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from convlens import layers
+
+from .reference import pool_nd
+
+rng = np.random.default_rng(1)
+
+CASES = [
+    (n, pool, stride, padding)
+    for n in (5, 6, 7, 8)
+    for pool in (1, 2, 3, 4)
+    for stride in (None, 1, 2, 3)
+    for padding in ("valid", "same")
+    if padding == "same" or n >= pool
+]
+
+
+@pytest.mark.parametrize("mode", ["max", "average"])
+@pytest.mark.parametrize("n,pool,stride,padding", CASES)
+def test_pool2d_matches_reference(mode, n, pool, stride, padding):
+    cls = layers.MaxPooling2D if mode == "max" else layers.AveragePooling2D
+    layer = cls(pool, strides=stride, padding=padding)
+    x = rng.standard_normal((2, n, n + 1, 3)).astype(np.float32)
+    y = layer(torch.as_tensor(x)).numpy()
+    s = stride or pool
+    expected = pool_nd(x, (pool, pool), (s, s), padding, mode)
+    np.testing.assert_allclose(y, expected, rtol=1e-5, atol=1e-6)
+    assert y.shape[1:] == layer.compute_output_shape((None, n, n + 1, 3))[1:]
+
+
+@pytest.mark.parametrize("mode", ["max", "average"])
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_pool1d_and_3d_match_reference(mode, padding):
+    x1 = rng.standard_normal((2, 9, 2)).astype(np.float32)
+    cls1 = layers.MaxPooling1D if mode == "max" else layers.AveragePooling1D
+    np.testing.assert_allclose(cls1(3, strides=2, padding=padding)(torch.as_tensor(x1)).numpy(),
+                               pool_nd(x1, (3,), (2,), padding, mode), rtol=1e-5, atol=1e-6)
+    x3 = rng.standard_normal((1, 5, 4, 6, 2)).astype(np.float32)
+    cls3 = layers.MaxPooling3D if mode == "max" else layers.AveragePooling3D
+    np.testing.assert_allclose(cls3((2, 3, 2), strides=(2, 1, 3), padding=padding)(torch.as_tensor(x3)).numpy(),
+                               pool_nd(x3, (2, 3, 2), (2, 1, 3), padding, mode), rtol=1e-5, atol=1e-6)
+
+
+def test_same_max_pool_never_picks_the_padding():
+    x = -np.ones((1, 3, 3, 1), np.float32)  # all negative: a zero pad would win
+    assert (layers.MaxPooling2D(2, padding="same")(torch.as_tensor(x)).numpy() == -1).all()
+
+
+def test_global_pooling():
+    x = rng.standard_normal((2, 4, 5, 3)).astype(np.float32)
+    t = torch.as_tensor(x)
+    np.testing.assert_allclose(layers.GlobalAveragePooling2D()(t).numpy(), x.mean(axis=(1, 2)), rtol=1e-5)
+    np.testing.assert_allclose(layers.GlobalMaxPooling2D()(t).numpy(), x.max(axis=(1, 2)))
+    assert layers.GlobalAveragePooling2D(keepdims=True)(t).shape == (2, 1, 1, 3)
+    x1 = torch.as_tensor(x[:, 0])
+    np.testing.assert_allclose(layers.GlobalMaxPooling1D()(x1).numpy(), x[:, 0].max(axis=1))
+    np.testing.assert_allclose(layers.GlobalAveragePooling1D()(x1).numpy(), x[:, 0].mean(axis=1), rtol=1e-5)
+
+
+def test_pool_larger_than_valid_input_is_refused():
+    with pytest.raises(ValueError, match=r"pool_size=\(4, 4\) is larger than the input"):
+        layers.MaxPooling2D(4)(torch.zeros(1, 3, 3, 1))
+    with pytest.raises(ValueError, match="pool_size"):
+        layers.MaxPooling2D(-1)
+    with pytest.raises(ValueError, match="padding='full'"):
+        layers.AveragePooling2D(padding="full")
+
+
+def test_pooling_has_no_weights():
+    layer = layers.MaxPooling2D()
+    layer(torch.zeros(1, 4, 4, 1))
+    assert layer.count_params() == 0 and layer.get_weights() == []
