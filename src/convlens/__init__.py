@@ -9,10 +9,42 @@ Example:
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from . import layers, models
 from .layers import Input
 from .models import Model, Sequential
 
 __version__ = "0.1.0"
 
-__all__ = ["Input", "Model", "Sequential", "__version__", "layers", "models"]
+# Sub-packages imported on first use: `import convlens` stays fast (matplotlib,
+# h5py and Pillow load only when pictures, files or images are needed).
+_LAZY = {
+    "datasets": "convlens.datasets",
+    "filters": "convlens.filters",
+    "lens": "convlens.lens",
+    "zoo": "convlens.zoo",
+    "training": "convlens.training",
+    "callbacks": "convlens.training.callbacks",
+    "optimizers": "convlens.training.optimizers",
+    "losses": "convlens.training.losses",
+    "metrics": "convlens.training.metrics",
+    "utils": "convlens.utils",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module = importlib.import_module(_LAZY[name])
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'convlens' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = ["Input", "Model", "Sequential", "__version__", "callbacks", "datasets", "filters", "layers", "lens",
+           "losses", "metrics", "models", "optimizers", "training", "utils", "zoo"]

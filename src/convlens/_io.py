@@ -1,0 +1,48 @@
+"""Atomic file writing: a temporary file in the target's folder, flushed and synced, then renamed.
+
+A reader (or a crash) never sees a half-written file: the target is either
+the old complete file or the new complete file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
+    """Open a temporary binary file that replaces ``path`` only if the block completes.
+
+    Example:
+        >>> with atomic_write("/tmp/example.bin") as f:
+        ...     _ = f.write(b"complete")
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # open(..., "xb") rather than mkstemp: the file gets the usual umask
+    # permissions instead of owner-only 0600.
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.part")
+    try:
+        with open(tmp, "xb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically.
+
+    Example:
+        >>> atomic_write_text("/tmp/example.txt", "hello")
+    """
+    with atomic_write(path) as handle:
+        handle.write(text.encode("utf-8"))
