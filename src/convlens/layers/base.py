@@ -75,6 +75,10 @@ _KERAS_ONLY_DEFAULTS: dict[str, tuple[Any, ...]] = {
     "synchronized": (False,),
     "renorm": (False,),
     "autocast": (True, False),
+    "ragged": (False,),
+    "optional": (False,),
+    "renorm_clipping": (None,),
+    "renorm_momentum": (0.99,),
 }
 
 

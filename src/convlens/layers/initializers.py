@@ -215,6 +215,11 @@ def get(identifier: Any) -> Initializer:
             raise ValueError(f"Unknown initializer class_name={name!r}; allowed are {sorted(_CLASSES)}.")
         if name in ("Zeros", "Ones"):
             config = {}
+        # Keras 3.15 writes these for its fan-based presets; convlens's fans
+        # always come from the standard (*receptive, in, out) layout.
+        for key in ("input_axes", "output_axes"):
+            if config.get(key, None) is None:
+                config.pop(key, None)
         return _CLASSES[name](**config)
     if isinstance(identifier, str):
         name = _ALIASES.get(identifier, identifier)

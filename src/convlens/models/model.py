@@ -103,6 +103,12 @@ class Model(Layer, Trainer):
     def summary(self, line_length: int | None = None, print_fn: Any = None, explain: bool = False) -> None:
         """Print Keras's summary table: per layer the output shape and parameter count, then totals.
 
+        Args:
+            line_length: table width in characters (88).
+            print_fn: called with each line instead of printing.
+            explain: add, under the table, each layer's output-size formula with the numbers put
+                in, the parameter arithmetic, receptive field, multiply-adds and activation memory.
+
         Example:
             >>> from convlens import Sequential, layers
             >>> Sequential([layers.Input((28, 28, 1)), layers.Conv2D(32, 3)]).summary()  # doctest: +ELLIPSIS
@@ -114,10 +120,41 @@ class Model(Layer, Trainer):
                 f"Model '{self.name}' isn't built yet, so it has no shapes to show: give the first layer "
                 "`input_shape=`, start with `layers.Input(shape)`, or call the model on data first."
             )
+        if explain:
+            from ..lens.explain import format_explained_summary
+
+            text = format_explained_summary(self)
+            for line in text.rstrip("\n").split("\n"):
+                (print_fn or print)(line)
+            return
         summary_lib.print_summary(self, line_length=line_length, print_fn=print_fn)
 
     def extra_repr(self) -> str:
         return f"name={self.name!r}"
+
+    # --------------------------------------------------------------- saving
+    def save(self, filepath: Any, overwrite: bool = True) -> None:
+        """Write a Keras 3 ``.keras`` archive (config + weights) that Keras itself can load.
+
+        Example:
+            >>> from convlens import zoo
+            >>> zoo.create("lenet5").save("/tmp/lenet5.keras")
+        """
+        from . import saving
+
+        saving.save_model(self, filepath, overwrite=overwrite)
+
+    def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
+        """Write the weights alone in Keras's ``.weights.h5`` layout."""
+        from . import saving
+
+        saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath: Any) -> None:
+        """Load weights saved by ``save_weights`` (convlens's or Keras's); all-or-nothing."""
+        from . import saving
+
+        saving.load_weights(self, filepath)
 
     @property
     def device(self) -> torch.device:

@@ -1,0 +1,320 @@
+"""Keras 3's serialization schema (``config.json`` of a ``.keras`` archive), both ways.
+
+convlens layers keep short configs (``"kernel_initializer": "glorot_uniform"``,
+``"dtype": "float32"``); Keras writes every object in full::
+
+    {"module": "keras.layers", "class_name": "Conv2D", "config": {..., "kernel_initializer":
+        {"module": "keras.initializers", "class_name": "GlorotUniform",
+         "config": {"seed": None, "input_axes": None, "output_axes": None}, "registered_name": None}},
+     "registered_name": None, "build_config": {"input_shape": [None, 28, 28, 1]}}
+
+``model_to_config`` writes that form for a ``Sequential``; ``model_from_config``
+reads it back, after ``check_safe`` has refused anything that is not one of
+Keras's own built-in classes. Loading never runs code from the file: layers come
+only from ``convlens.layers.get_class``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .. import layers as layers_lib
+from ..layers import activations
+from ..layers.base import Layer
+
+if TYPE_CHECKING:
+    from .sequential import Sequential
+
+# The Keras release whose archive format this module writes (and has been checked against).
+KERAS_VERSION = "3.15.1"
+
+# Config keys Keras writes that convlens layers leave out, because convlens
+# implements only the default behaviour they select. Saving adds them so the entry
+# is Keras's own; loading drops them when they hold that default.
+_CONV_ONLY = {"kernel_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
+              "kernel_constraint": None, "bias_constraint": None}
+KERAS_ONLY_KEYS: dict[str, dict[str, Any]] = {
+    "InputLayer": {"ragged": False, "optional": False},
+    "Conv1D": _CONV_ONLY, "Conv2D": _CONV_ONLY, "Conv3D": _CONV_ONLY, "Conv2DTranspose": _CONV_ONLY,
+    "DepthwiseConv2D": {"depthwise_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
+                        "depthwise_constraint": None, "bias_constraint": None},
+    "SeparableConv2D": {"depthwise_regularizer": None, "pointwise_regularizer": None, "bias_regularizer": None,
+                        "activity_regularizer": None, "depthwise_constraint": None, "pointwise_constraint": None,
+                        "bias_constraint": None},
+    "Dense": {"kernel_regularizer": None, "bias_regularizer": None, "kernel_constraint": None,
+              "bias_constraint": None, "quantization_config": None},
+    "BatchNormalization": {"beta_regularizer": None, "gamma_regularizer": None, "beta_constraint": None,
+                           "gamma_constraint": None, "synchronized": False, "renorm": False,
+                           "renorm_clipping": None, "renorm_momentum": 0.99},
+}
+
+# Keras records a build_config only for layers that override `build`; these do not.
+_NO_BUILD_CONFIG = frozenset({
+    "InputLayer", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
+    "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+    "Dropout", "ReLU", "Softmax", "Activation", "Reshape",
+})
+
+# Keras's initializer classes and the config each serializes (defaults shown).
+_FAN_PRESET = {"seed": None, "input_axes": None, "output_axes": None}
+_INITIALIZER_CONFIGS: dict[str, dict[str, Any]] = {
+    "GlorotUniform": _FAN_PRESET, "GlorotNormal": _FAN_PRESET, "HeUniform": _FAN_PRESET,
+    "HeNormal": _FAN_PRESET, "LecunUniform": _FAN_PRESET, "LecunNormal": _FAN_PRESET,
+    "VarianceScaling": {"seed": None, "scale": 1.0, "mode": "fan_in", "distribution": "truncated_normal",
+                        "input_axes": None, "output_axes": None},
+    "Zeros": {}, "Ones": {}, "Constant": {"value": 0.0},
+    "RandomNormal": {"seed": None, "mean": 0.0, "stddev": 0.05},
+    "TruncatedNormal": {"seed": None, "mean": 0.0, "stddev": 0.05},
+    "RandomUniform": {"seed": None, "minval": -0.05, "maxval": 0.05},
+    "Orthogonal": {"seed": None, "gain": 1.0},
+}
+# Keras's fan axes options, which convlens does not implement (it uses Keras's default fans).
+_AXES_KEYS = ("input_axes", "output_axes")
+
+# Class names that stand for Python code stored in the file.
+_CODE_CLASSES = frozenset({"Lambda", "__lambda__", "TFOpLambda"})
+
+
+def _keras_object(module: str, class_name: str, config: Any) -> dict[str, Any]:
+    return {"module": module, "class_name": class_name, "config": config, "registered_name": None}
+
+
+def _dtype_policy(name: str) -> dict[str, Any]:
+    return _keras_object("keras", "DTypePolicy", {"name": name})
+
+
+def _keras_initializer(value: Any, where: str) -> dict[str, Any]:
+    """``"glorot_uniform"`` or ``{"class_name": ..., "config": ...}`` → Keras's full initializer object."""
+    if isinstance(value, str):
+        class_name = value if value in _INITIALIZER_CONFIGS else "".join(p.capitalize() for p in value.split("_"))
+        config: dict[str, Any] = {}
+    elif isinstance(value, dict):
+        class_name, config = value.get("class_name"), dict(value.get("config") or {})
+    else:
+        class_name = None
+    if class_name not in _INITIALIZER_CONFIGS:
+        raise ValueError(
+            f"{where}={value!r} has no Keras serialized form; use one of Keras's initializers "
+            f"({', '.join(_INITIALIZER_CONFIGS)})."
+        )
+    defaults = _INITIALIZER_CONFIGS[class_name]
+    return _keras_object("keras.initializers", class_name, {k: config.get(k, v) for k, v in defaults.items()})
+
+
+def _keras_layer_config(class_name: str, config: dict[str, Any], layer_name: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in config.items():
+        where = f"Layer '{layer_name}' ({class_name}): {key}"
+        if key == "dtype" and class_name != "InputLayer":  # Keras's InputLayer keeps a plain dtype name
+            value = _dtype_policy(value)
+        elif key.endswith("_initializer"):
+            value = _keras_initializer(value, where)
+        out[key] = value
+    return {**out, **KERAS_ONLY_KEYS.get(class_name, {})}
+
+
+def _check_named_activation(layer: Layer, name: Any) -> None:
+    """Keras stores activations by name: the name must resolve to the very function the layer uses."""
+    try:
+        named = activations.get(name) is layer.activation
+    except (TypeError, ValueError):
+        named = False
+    if not named:
+        raise ValueError(
+            f"Layer '{layer.name}' ({type(layer).__name__}): activation={name!r} cannot be saved in the Keras "
+            "format: only Keras's named activations can (a custom function would need code to load)."
+        )
+
+
+def _layer_entry(layer: Layer, input_shape: tuple | None) -> dict[str, Any]:
+    from .sequential import Sequential  # at call time: models/model.py imports this module
+
+    if isinstance(layer, Sequential):
+        return model_to_config(layer)
+    class_name = type(layer).__name__
+    if layers_lib.LAYER_CLASSES.get(class_name) is not type(layer):
+        raise TypeError(
+            f"Layer '{layer.name}' of type {type(layer).__qualname__} cannot be saved in the Keras format: "
+            "only convlens's built-in Keras layers and nested Sequential models can."
+        )
+    config = layer.get_config()
+    config.pop("batch_shape", None)  # Sequential carries the input shape in its InputLayer
+    if "activation" in config:
+        _check_named_activation(layer, config["activation"])
+    entry = _keras_object("keras.layers", class_name, _keras_layer_config(class_name, config, layer.name))
+    if input_shape is not None and class_name not in _NO_BUILD_CONFIG:
+        entry["build_config"] = {"input_shape": list(input_shape)}
+    return entry
+
+
+def model_to_config(model: Sequential) -> dict[str, Any]:
+    """A ``Sequential`` as Keras serializes it: the content of ``config.json``.
+
+    ``compile_config`` is ``model.compile_config`` (a dict in Keras's schema)
+    when the model has one, else ``{}`` as Keras writes for an uncompiled model.
+
+    Example:
+        >>> from convlens import Sequential, layers
+        >>> entry = model_to_config(Sequential([layers.Input((4,)), layers.Dense(2)]))
+        >>> entry["class_name"], [item["class_name"] for item in entry["config"]["layers"]]
+        ('Sequential', ['InputLayer', 'Dense'])
+    """
+    base = model.get_config()
+    entries = []
+    if base["layers"] and base["layers"][0]["class_name"] == "InputLayer":
+        first = base["layers"][0]["config"]
+        input_config = _keras_layer_config("InputLayer", first, first["name"])
+        entries.append(_keras_object("keras.layers", "InputLayer", input_config))
+    input_shapes = [model.input_shape, *model.layer_output_shapes[:-1]] if model.built else [None] * len(model.layers)
+    entries += [_layer_entry(layer, shape) for layer, shape in zip(model.layers, input_shapes)]
+    config: dict[str, Any] = {"name": base["name"], "trainable": base["trainable"],
+                              "dtype": _dtype_policy(base["dtype"]), "layers": entries}
+    entry = _keras_object("keras", "Sequential", config)
+    if model.built:
+        config["build_input_shape"] = list(model.input_shape)
+        entry["build_config"] = {"input_shape": list(model.input_shape)}
+    compile_config = getattr(model, "compile_config", None)
+    if compile_config is not None and not isinstance(compile_config, dict):
+        raise TypeError(f"model.compile_config must be a dict in Keras's schema; received {compile_config!r}.")
+    entry["compile_config"] = compile_config or {}
+    return entry
+
+
+def check_safe(config: Any, where: str, path: str = "config") -> None:
+    """Refuse anything in a Keras config that is not one of Keras's built-in objects.
+
+    Refused: ``Lambda`` layers and ``__lambda__`` functions (Python code in the
+    file), and objects whose ``module`` is not Keras's or that carry a
+    ``registered_name`` (custom classes registered by user code).
+
+    Raises:
+        ValueError: naming the object refused and where it is in the config.
+
+    Example:
+        >>> check_safe({"class_name": "Lambda", "module": "keras.layers", "config": {}}, "m.keras")
+        Traceback (most recent call last):
+        ...
+        ValueError: m.keras: refusing to load 'Lambda' at config: it holds Python code, and convlens never runs code from a file.
+    """
+    if isinstance(config, list):
+        for i, item in enumerate(config):
+            check_safe(item, where, f"{path}[{i}]")
+        return
+    if not isinstance(config, dict):
+        return
+    if "class_name" in config:
+        _check_object(config, where, path)
+    for key, value in config.items():
+        check_safe(value, where, f"{path}.{key}")
+
+
+def _check_object(config: dict[str, Any], where: str, path: str) -> None:
+    class_name, module = config["class_name"], config.get("module")
+    registered = config.get("registered_name")
+    if class_name in _CODE_CLASSES:
+        raise ValueError(
+            f"{where}: refusing to load {class_name!r} at {path}: it holds Python code, "
+            "and convlens never runs code from a file."
+        )
+    if class_name == "function":
+        # Keras writes built-in functions (activations, losses) by name.
+        if isinstance(config.get("config"), str) and (module == "builtins" or _is_keras_module(module)):
+            return
+    elif _is_keras_module(module) and registered in (None, class_name):
+        return  # Keras's own class (backend-specific ones, like torch's SGD, repeat their class name there)
+    raise ValueError(
+        f"{where}: refusing to load custom object {class_name!r} at {path} "
+        f"(module={module!r}, registered_name={registered!r}): convlens builds only Keras's built-in "
+        "classes and never imports code named by a file."
+    )
+
+
+def _is_keras_module(module: Any) -> bool:
+    return isinstance(module, str) and (module == "keras" or module.startswith("keras."))
+
+
+def _convlens_layer_config(cls: type[Layer], config: dict[str, Any]) -> dict[str, Any]:
+    defaults = KERAS_ONLY_KEYS.get(cls.__name__, {})
+    out = {}
+    for key, value in config.items():
+        if key in defaults and value == defaults[key]:
+            continue
+        if key.endswith("_initializer") and isinstance(value, dict):
+            inner = dict(value.get("config") or {})
+            if any(inner.pop(axes, None) is not None for axes in _AXES_KEYS):
+                raise ValueError(f"{key}: convlens supports input_axes/output_axes only at their default None.")
+            value = {"class_name": value["class_name"], "config": inner}
+        out[key] = value
+    return out
+
+
+def _entry_parts(entry: Any, where: str, path: str) -> tuple[str, dict[str, Any]]:
+    if not (isinstance(entry, dict) and isinstance(entry.get("class_name"), str)
+            and isinstance(entry.get("config"), dict)):
+        raise ValueError(f"{where}: {path} is not a Keras object entry {{'class_name': ..., 'config': {{...}}}}.")
+    return entry["class_name"], entry["config"]
+
+
+def _layer_from_entry(entry: Any, where: str, path: str) -> Layer:
+    class_name, config = _entry_parts(entry, where, path)
+    if class_name == "Sequential":
+        return model_from_config(entry, where, path)
+    try:
+        cls = layers_lib.get_class(class_name)
+        return cls.from_config(_convlens_layer_config(cls, config))
+    except (TypeError, ValueError) as error:
+        name = config.get("name")
+        raise ValueError(f"{where}: cannot build layer {name!r} ({class_name}) at {path}: {error}") from None
+
+
+def model_from_config(entry: Any, where: str, path: str = "config") -> Sequential:
+    """Build the ``Sequential`` that Keras's ``config.json`` (or a nested entry) describes, weights not set.
+
+    Call :func:`check_safe` on the whole config first.
+
+    Raises:
+        ValueError: naming ``where`` and the entry that cannot be built
+            (a model other than ``Sequential``, a layer class convlens does
+            not have, or an option it does not implement).
+
+    Example:
+        >>> entry = {"class_name": "Sequential", "config": {"name": "m", "layers": [
+        ...     {"class_name": "InputLayer", "config": {"batch_shape": [None, 3]}},
+        ...     {"class_name": "Dense", "config": {"units": 2}}]}}
+        >>> model_from_config(entry, "m.keras").count_params()
+        8
+    """
+    from .sequential import Sequential  # at call time: models/model.py imports this module
+
+    class_name, config = _entry_parts(entry, where, path)
+    if class_name != "Sequential":
+        raise ValueError(f"{where}: {path} is a {class_name!r} model; convlens loads Sequential models.")
+    items = config.get("layers", [])
+    if not isinstance(items, list):
+        raise ValueError(f"{where}: {path}.config.layers must be a list of layer entries; received {items!r}.")
+    layers = [_layer_from_entry(item, where, f"{path}.config.layers[{i}]") for i, item in enumerate(items)]
+    options = {key: config[key] for key in ("name", "trainable", "dtype") if key in config}
+    try:
+        model = Sequential(layers, **options)
+        shape = config.get("build_input_shape") or (entry.get("build_config") or {}).get("input_shape")
+        if not model.built and shape:
+            model.build_from_shape(tuple(shape))
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{where}: cannot build the Sequential model at {path}: {error}") from None
+    return model
+
+
+def compile_arguments(compile_config: dict[str, Any]) -> dict[str, Any]:
+    """Keyword arguments for ``model.compile`` from Keras's ``compile_config``.
+
+    Objects stay in Keras's serialized form (the optimizer as
+    ``{"module": "keras.optimizers", "class_name": "Adam", "config": {...}}``),
+    which Keras's ``compile`` accepts as well as names.
+
+    Example:
+        >>> compile_arguments({"optimizer": "adam", "loss": "mse", "metrics": None, "jit_compile": True})
+        {'optimizer': 'adam', 'loss': 'mse'}
+    """
+    keys = ("optimizer", "loss", "loss_weights", "metrics", "weighted_metrics")
+    return {key: compile_config[key] for key in keys if compile_config.get(key) is not None}
