@@ -432,7 +432,8 @@ BAD_ARCHIVES = {
                           r"refusing to load custom object 'Conv2D'.*registered_name='Custom>MyConv'"),
     "foreign module": (config_edited(_custom_initializer), r"custom object 'GlorotUniform'.*module='evil'"),
     "unknown layer": (config_edited(_unknown_layer), r"cannot build layer 'flatten\w*' \(LSTM\).*Unknown layer class"),
-    "functional": (config_edited(_functional), r"is a 'Functional' model; convlens loads Sequential"),
+    "functional": (config_edited(_functional),
+                   r"cannot build the Functional model at config: config\.layers\[0\] must be a layer entry with a 'name'"),
     "regularizer": (config_edited(_regularizer), r"kernel_regularizer only at its Keras default"),
 }
 

@@ -15,6 +15,8 @@ from .conv import BaseConv, Conv1D, Conv2D, Conv3D
 from .core import Activation, Dense, Dropout, ReLU, Softmax
 from .depthwise import DepthwiseConv2D, SeparableConv2D
 from .input_layer import Input, InputLayer
+from .keras_tensor import KerasTensor
+from .merging import Add, Average, BaseMerge, Concatenate, Maximum, Minimum, Multiply, Subtract
 from .normalization import BatchNormalization
 from .pooling import (
     AveragePooling1D,
@@ -47,6 +49,7 @@ LAYER_CLASSES: dict[str, type[Layer]] = {
         GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D,
         Flatten, Dense, Dropout, Rescaling, BatchNormalization, Activation, ReLU, Softmax,
         Reshape, ZeroPadding2D, UpSampling2D, Cropping2D,
+        Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate,
     )
 }
 # Keras's own aliases.
@@ -89,11 +92,12 @@ def deserialize(config: dict) -> Layer:
 
 
 __all__ = [
-    "Activation", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "BaseConv", "BaseGlobalPooling",
-    "BasePooling", "BatchNormalization", "Conv1D", "Conv2D", "Conv2DTranspose", "Conv3D", "Cropping2D", "Dense",
-    "DepthwiseConv2D", "Dropout", "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
-    "GlobalAveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D", "Input",
-    "InputLayer", "InputSpec", "LAYER_CLASSES", "Layer", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "ReLU",
-    "Rescaling", "Reshape", "SeparableConv2D", "Softmax", "UpSampling2D", "ZeroPadding2D", "activations",
+    "Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "BaseConv",
+    "BaseGlobalPooling", "BaseMerge", "BasePooling", "BatchNormalization", "Concatenate", "Conv1D", "Conv2D",
+    "Conv2DTranspose", "Conv3D", "Cropping2D", "Dense", "DepthwiseConv2D", "Dropout", "Flatten",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D", "GlobalMaxPooling3D", "Input", "InputLayer", "InputSpec", "KerasTensor", "LAYER_CLASSES",
+    "Layer", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Maximum", "Minimum", "Multiply", "ReLU", "Rescaling",
+    "Reshape", "SeparableConv2D", "Softmax", "Subtract", "UpSampling2D", "ZeroPadding2D", "activations",
     "deserialize", "get_class", "initializers",
 ]

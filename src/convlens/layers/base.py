@@ -13,6 +13,7 @@ so the hot path calls PyTorch's kernels with no copies; ``get_weights`` and
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -22,6 +23,7 @@ import torch
 from torch import nn
 
 from . import initializers
+from .keras_tensor import is_symbolic, symbolic_call
 from .naming import snake_case, unique_name
 
 Shape = tuple[int | None, ...]
@@ -30,6 +32,16 @@ Convert = Callable[[torch.Tensor], torch.Tensor]
 
 def _identity(t: torch.Tensor) -> torch.Tensor:
     return t
+
+
+def permutation(dims: tuple[int, ...]) -> Convert:
+    """A layout converter that permutes axes; picklable, so models survive ``torch.save``/``pickle``.
+
+    Example:
+        >>> permutation((1, 0))(torch.zeros(2, 3)).shape
+        torch.Size([3, 2])
+    """
+    return functools.partial(torch.permute, dims=tuple(dims))
 
 
 @dataclass
@@ -270,6 +282,8 @@ class Layer(nn.Module):
                 self.build_from_shape((None, *x.shape[1:]), device=x.device)
             else:
                 self._check_input_shape(tuple(x.shape))
+        elif is_symbolic(x):  # building a functional model: record the call, compute nothing
+            return symbolic_call(self, args, training, kwargs)
         if training is None or bool(training) == self.training:
             return super().__call__(*args, **kwargs)
         previous = self.training

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 from . import activations as activations_lib
 from . import initializers
-from .base import InputSpec, Layer, Shape, standardize_tuple
+from .base import InputSpec, Layer, Shape, permutation, standardize_tuple
 from .shapes import conv_output_length, same_padding
 
 _CONV_FNS: dict[int, Callable[..., torch.Tensor]] = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
@@ -23,14 +23,12 @@ _CONV_FNS: dict[int, Callable[..., torch.Tensor]] = {1: F.conv1d, 2: F.conv2d, 3
 
 def keras_kernel_to_torch(rank: int) -> Callable[[torch.Tensor], torch.Tensor]:
     """Keras ``(*k, in, out)`` → torch ``(out, in, *k)``."""
-    perm = (rank + 1, rank, *range(rank))
-    return lambda t: t.permute(perm)
+    return permutation((rank + 1, rank, *range(rank)))
 
 
 def torch_kernel_to_keras(rank: int) -> Callable[[torch.Tensor], torch.Tensor]:
     """Torch ``(out, in, *k)`` → Keras ``(*k, in, out)``."""
-    perm = (*range(2, rank + 2), 1, 0)
-    return lambda t: t.permute(perm)
+    return permutation((*range(2, rank + 2), 1, 0))
 
 
 def check_padding(padding: Any, allowed: Sequence[str], layer: str) -> str:

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from . import activations as activations_lib
 from . import initializers
-from .base import InputSpec, Layer, Shape
+from .base import InputSpec, Layer, Shape, permutation
 
 
 class Dense(Layer):
@@ -39,7 +39,7 @@ class Dense(Layer):
         if input_shape[-1] is None:
             raise ValueError(f"Dense '{self.name}': the last axis of the input must be known; received {input_shape}.")
         self.add_weight("kernel", (input_shape[-1], self.units), self.kernel_initializer,
-                        to_keras=lambda t: t.t(), to_torch=lambda t: t.t())
+                        to_keras=permutation((1, 0)), to_torch=permutation((1, 0)))
         if self.use_bias:
             self.add_weight("bias", (self.units,), self.bias_initializer)
         else:

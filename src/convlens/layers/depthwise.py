@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Sequence
 
 import torch
@@ -12,6 +13,14 @@ from . import initializers
 from .base import InputSpec, Layer, Shape, standardize_tuple
 from .conv import apply_padding, check_padding, keras_kernel_to_torch, pad_amounts, torch_kernel_to_keras
 from .shapes import conv_output_length
+
+
+def _depthwise_to_keras(t: torch.Tensor, shape: tuple[int, int, int, int]) -> torch.Tensor:
+    return t.reshape(shape).permute(2, 3, 0, 1)  # (C, m, kh, kw) → (kh, kw, C, m)
+
+
+def _depthwise_to_torch(t: torch.Tensor, shape: tuple[int, int, int, int]) -> torch.Tensor:
+    return t.permute(2, 3, 0, 1).reshape(shape)  # (kh, kw, C, m) → (C·m, 1, kh, kw)
 
 
 class DepthwiseConv2D(Layer):
@@ -76,8 +85,8 @@ class DepthwiseConv2D(Layer):
             (kh, kw, channels, m),
             self.depthwise_initializer,
             # torch (C·m, 1, kh, kw) with output channel c·m + j  ↔  Keras (kh, kw, C, m)
-            to_keras=lambda t: t.reshape(channels, m, kh, kw).permute(2, 3, 0, 1),
-            to_torch=lambda t: t.permute(2, 3, 0, 1).reshape(channels * m, 1, kh, kw),
+            to_keras=functools.partial(_depthwise_to_keras, shape=(channels, m, kh, kw)),
+            to_torch=functools.partial(_depthwise_to_torch, shape=(channels * m, 1, kh, kw)),
         )
 
     def _spatial(self, input_shape: Shape) -> list[int | None]:

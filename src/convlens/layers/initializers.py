@@ -6,6 +6,7 @@ Fans follow Keras: for a kernel of Keras shape ``(*receptive, in, out)``,
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -170,8 +171,8 @@ _CLASSES: dict[str, Callable[..., Initializer]] = {
     "LecunUniform": _preset(1.0, "fan_in", "uniform"),
     "LecunNormal": _preset(1.0, "fan_in", "truncated_normal"),
     "VarianceScaling": VarianceScaling,
-    "Zeros": lambda: Constant(0.0),
-    "Ones": lambda: Constant(1.0),
+    "Zeros": functools.partial(Constant, 0.0),
+    "Ones": functools.partial(Constant, 1.0),
     "Constant": Constant,
     "RandomNormal": RandomNormal,
     "RandomUniform": RandomUniform,

@@ -1,4 +1,9 @@
-"""``Input`` / ``InputLayer``: declares the shape a model takes, without the batch axis."""
+"""``Input`` / ``InputLayer``: declares the shape a model takes, without the batch axis.
+
+``Input`` returns the layer's symbolic output tensor, as ``keras.Input`` does:
+calling layers on it builds a functional model, and ``Sequential`` takes it as
+its first element.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,13 @@ from typing import Any, Sequence
 import torch
 
 from .base import Layer, Shape
+from .keras_tensor import KerasTensor, Node, compute_dtype
 
 
 class InputLayer(Layer):
     """The entry point of a model; passes its input through unchanged.
+
+    ``output`` is its symbolic tensor, the one ``Input`` returns.
 
     Example:
         >>> InputLayer(shape=(28, 28, 1)).batch_shape
@@ -35,25 +43,32 @@ class InputLayer(Layer):
         self.batch_shape: Shape = dims
         super().__init__(**kwargs)
         self.built = True
+        self.output: KerasTensor = Node(self, (), {}, [dims], compute_dtype(self)).outputs[0]
+        self.output.name = self.name
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "batch_shape": list(self.batch_shape), "sparse": False}
+        # Keras's InputLayer config: no `trainable`, and the dtype as a plain name.
+        return {"batch_shape": list(self.batch_shape), "dtype": self.dtype_name, "sparse": False, "name": self.name}
 
 
 def Input(shape: Sequence[int | None] | None = None, batch_size: int | None = None, name: str | None = None,
-          dtype: Any = None, batch_shape: Sequence[int | None] | None = None, **kwargs: Any) -> InputLayer:
-    """Declare a model's input shape, as ``keras.Input(shape=(28, 28, 1))``.
+          dtype: Any = None, batch_shape: Sequence[int | None] | None = None, **kwargs: Any) -> KerasTensor:
+    """Declare a model's input, as ``keras.Input(shape=(28, 28, 1))``: a symbolic tensor.
 
-    In convlens this returns an ``InputLayer`` that ``Sequential`` takes as
-    its first element.
+    Call layers on it to build a functional model, or give it to ``Sequential``
+    as its first element.
 
     Example:
+        >>> import convlens
         >>> from convlens import Sequential, layers
-        >>> model = Sequential([layers.Input(shape=(28, 28, 1)), layers.Flatten()])
-        >>> model.output_shape
+        >>> Sequential([layers.Input(shape=(28, 28, 1)), layers.Flatten()]).output_shape
+        (None, 784)
+        >>> x = layers.Input((28, 28, 1))
+        >>> convlens.Model(inputs=x, outputs=layers.Flatten()(x)).output_shape
         (None, 784)
     """
-    return InputLayer(shape=shape, batch_size=batch_size, batch_shape=batch_shape, name=name, dtype=dtype, **kwargs)
+    return InputLayer(shape=shape, batch_size=batch_size, batch_shape=batch_shape, name=name, dtype=dtype,
+                      **kwargs).output

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from . import activations as activations_lib
 from . import initializers
-from .base import InputSpec, Layer, Shape, standardize_tuple
+from .base import InputSpec, Layer, Shape, permutation, standardize_tuple
 from .conv import check_padding
 from .shapes import deconv_crop_start, deconv_output_length
 
@@ -74,8 +74,8 @@ class Conv2DTranspose(Layer):
             (*self.kernel_size, self.filters, channels),
             self.kernel_initializer,
             # torch (C, filters, kh, kw)  ↔  Keras (kh, kw, filters, C)
-            to_keras=lambda t: t.permute(2, 3, 1, 0),
-            to_torch=lambda t: t.permute(3, 2, 0, 1),
+            to_keras=permutation((2, 3, 1, 0)),
+            to_torch=permutation((3, 2, 0, 1)),
         )
         if self.use_bias:
             self.add_weight("bias", (self.filters,), self.bias_initializer)

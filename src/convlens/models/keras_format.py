@@ -8,10 +8,12 @@ convlens layers keep short configs (``"kernel_initializer": "glorot_uniform"``,
          "config": {"seed": None, "input_axes": None, "output_axes": None}, "registered_name": None}},
      "registered_name": None, "build_config": {"input_shape": [None, 28, 28, 1]}}
 
-``model_to_config`` writes that form for a ``Sequential``; ``model_from_config``
-reads it back, after ``check_safe`` has refused anything that is not one of
-Keras's own built-in classes. Loading never runs code from the file: layers come
-only from ``convlens.layers.get_class``.
+``model_to_config`` writes that form for a ``Sequential`` or a functional model
+(Keras's "Functional" schema: each layer entry adds its ``name`` and the calls
+that connect it, ``inbound_nodes``, and the model names its ``input_layers`` and
+``output_layers``); ``model_from_config`` reads it back, after ``check_safe`` has
+refused anything that is not one of Keras's own built-in classes. Loading never
+runs code from the file: layers come only from ``convlens.layers.get_class``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from ..layers import activations
 from ..layers.base import Layer
 
 if TYPE_CHECKING:
-    from .sequential import Sequential
+    from .functional import Functional
+    from .model import Model
 
 # The Keras release whose archive format this module writes (and has been checked against).
 KERAS_VERSION = "3.15.1"
@@ -71,6 +74,14 @@ _INITIALIZER_CONFIGS: dict[str, dict[str, Any]] = {
 }
 # Keras's fan axes options, which convlens does not implement (it uses Keras's default fans).
 _AXES_KEYS = ("input_axes", "output_axes")
+
+# Keras records in each layer call the defaults of the layer's `call` signature
+# (the `mask` argument, Dropout's `training=False`); convlens writes them as Keras
+# does and, reading, drops them, since they select what a plain call does anyway.
+_CALL_DEFAULTS: dict[str, dict[str, Any]] = {
+    "BatchNormalization": {"mask": None}, "Softmax": {"mask": None}, "GlobalAveragePooling1D": {"mask": None},
+    "Sequential": {"mask": None}, "Functional": {"mask": None}, "Dropout": {"training": False},
+}
 
 # Class names that stand for Python code stored in the file.
 _CODE_CLASSES = frozenset({"Lambda", "__lambda__", "TFOpLambda"})
@@ -127,19 +138,20 @@ def _check_named_activation(layer: Layer, name: Any) -> None:
         )
 
 
-def _layer_entry(layer: Layer, input_shape: tuple | None) -> dict[str, Any]:
-    from .sequential import Sequential  # at call time: models/model.py imports this module
+def _layer_entry(layer: Layer, input_shape: Any) -> dict[str, Any]:
+    from .functional import Functional  # at call time: models/model.py imports this module
+    from .sequential import Sequential
 
-    if isinstance(layer, Sequential):
+    if isinstance(layer, (Sequential, Functional)):
         return model_to_config(layer)
     class_name = type(layer).__name__
     if layers_lib.LAYER_CLASSES.get(class_name) is not type(layer):
         raise TypeError(
             f"Layer '{layer.name}' of type {type(layer).__qualname__} cannot be saved in the Keras format: "
-            "only convlens's built-in Keras layers and nested Sequential models can."
+            "only convlens's built-in Keras layers and nested Sequential or functional models can."
         )
     config = layer.get_config()
-    config.pop("batch_shape", None)  # Sequential carries the input shape in its InputLayer
+    config.pop("batch_shape", None)  # the model carries the input shape in its InputLayer
     if "activation" in config:
         _check_named_activation(layer, config["activation"])
     entry = _keras_object("keras.layers", class_name, _keras_layer_config(class_name, config, layer.name))
@@ -148,8 +160,8 @@ def _layer_entry(layer: Layer, input_shape: tuple | None) -> dict[str, Any]:
     return entry
 
 
-def model_to_config(model: Sequential) -> dict[str, Any]:
-    """A ``Sequential`` as Keras serializes it: the content of ``config.json``.
+def model_to_config(model: Model) -> dict[str, Any]:
+    """A ``Sequential`` or functional model as Keras serializes it: the content of ``config.json``.
 
     ``compile_config`` is ``model.compile_config`` (a dict in Keras's schema)
     when the model has one, else ``{}`` as Keras writes for an uncompiled model.
@@ -160,6 +172,17 @@ def model_to_config(model: Sequential) -> dict[str, Any]:
         >>> entry["class_name"], [item["class_name"] for item in entry["config"]["layers"]]
         ('Sequential', ['InputLayer', 'Dense'])
     """
+    from .functional import Functional  # at call time: models/model.py imports this module
+
+    entry = _functional_entry(model) if isinstance(model, Functional) else _sequential_entry(model)
+    compile_config = getattr(model, "compile_config", None)
+    if compile_config is not None and not isinstance(compile_config, dict):
+        raise TypeError(f"model.compile_config must be a dict in Keras's schema; received {compile_config!r}.")
+    entry["compile_config"] = compile_config or {}
+    return entry
+
+
+def _sequential_entry(model: Model) -> dict[str, Any]:
     base = model.get_config()
     entries = []
     if base["layers"] and base["layers"][0]["class_name"] == "InputLayer":
@@ -174,11 +197,32 @@ def model_to_config(model: Sequential) -> dict[str, Any]:
     if model.built:
         config["build_input_shape"] = list(model.input_shape)
         entry["build_config"] = {"input_shape": list(model.input_shape)}
-    compile_config = getattr(model, "compile_config", None)
-    if compile_config is not None and not isinstance(compile_config, dict):
-        raise TypeError(f"model.compile_config must be a dict in Keras's schema; received {compile_config!r}.")
-    entry["compile_config"] = compile_config or {}
     return entry
+
+
+def _functional_entry(model: Functional) -> dict[str, Any]:
+    base = model.get_config()
+    entries = []
+    for layer, item in zip(model.layers, base["layers"]):
+        if item["class_name"] == "InputLayer":
+            config = _keras_layer_config("InputLayer", item["config"], layer.name)
+            entry = _keras_object("keras.layers", "InputLayer", config)
+        else:  # Keras records the shapes of the layer's first call as its build_config
+            entry = _layer_entry(layer, _argument_shapes(item["inbound_nodes"][0]["args"][0]))
+        defaults = _CALL_DEFAULTS.get(item["class_name"], {})
+        nodes = [{"args": node["args"], "kwargs": {**defaults, **node["kwargs"]}} for node in item["inbound_nodes"]]
+        entries.append({**entry, "name": item["name"], "inbound_nodes": nodes})
+    config = {**base, "layers": entries}
+    # A functional model builds from its inputs, so Keras records no build input shape.
+    return {**_keras_object("keras.src.models.functional", "Functional", config),
+            "registered_name": "Functional", "build_config": {"input_shape": None}}
+
+
+def _argument_shapes(argument: Any) -> Any:
+    """The shape of a serialized tensor argument, or the list of shapes of a list of them."""
+    if isinstance(argument, list):
+        return [_argument_shapes(a) for a in argument]
+    return argument["config"]["shape"]
 
 
 def check_safe(config: Any, where: str, path: str = "config") -> None:
@@ -212,6 +256,8 @@ def check_safe(config: Any, where: str, path: str = "config") -> None:
 def _check_object(config: dict[str, Any], where: str, path: str) -> None:
     class_name, module = config["class_name"], config.get("module")
     registered = config.get("registered_name")
+    if class_name == "__keras_tensor__" and module is None:
+        return  # a reference to a tensor of a functional graph: shape, dtype and where it comes from
     if class_name in _CODE_CLASSES:
         raise ValueError(
             f"{where}: refusing to load {class_name!r} at {path}: it holds Python code, "
@@ -258,7 +304,7 @@ def _entry_parts(entry: Any, where: str, path: str) -> tuple[str, dict[str, Any]
 
 def _layer_from_entry(entry: Any, where: str, path: str) -> Layer:
     class_name, config = _entry_parts(entry, where, path)
-    if class_name == "Sequential":
+    if class_name in ("Sequential", "Functional"):
         return model_from_config(entry, where, path)
     try:
         cls = layers_lib.get_class(class_name)
@@ -268,15 +314,16 @@ def _layer_from_entry(entry: Any, where: str, path: str) -> Layer:
         raise ValueError(f"{where}: cannot build layer {name!r} ({class_name}) at {path}: {error}") from None
 
 
-def model_from_config(entry: Any, where: str, path: str = "config") -> Sequential:
-    """Build the ``Sequential`` that Keras's ``config.json`` (or a nested entry) describes, weights not set.
+def model_from_config(entry: Any, where: str, path: str = "config") -> Model:
+    """Build the model that Keras's ``config.json`` (or a nested entry) describes, weights not set.
 
     Call :func:`check_safe` on the whole config first.
 
     Raises:
         ValueError: naming ``where`` and the entry that cannot be built
-            (a model other than ``Sequential``, a layer class convlens does
-            not have, or an option it does not implement).
+            (a model other than ``Sequential`` or ``Functional``, a layer class
+            convlens does not have, an option it does not implement, or a
+            graph that does not connect).
 
     Example:
         >>> entry = {"class_name": "Sequential", "config": {"name": "m", "layers": [
@@ -285,15 +332,22 @@ def model_from_config(entry: Any, where: str, path: str = "config") -> Sequentia
         >>> model_from_config(entry, "m.keras").count_params()
         8
     """
-    from .sequential import Sequential  # at call time: models/model.py imports this module
+    from .functional_config import functional_from_config  # at call time: models/model.py imports this module
+    from .sequential import Sequential
 
     class_name, config = _entry_parts(entry, where, path)
-    if class_name != "Sequential":
-        raise ValueError(f"{where}: {path} is a {class_name!r} model; convlens loads Sequential models.")
+    if class_name not in ("Sequential", "Functional"):
+        raise ValueError(f"{where}: {path} is a {class_name!r} model; convlens loads Sequential and Functional models.")
     items = config.get("layers", [])
     if not isinstance(items, list):
         raise ValueError(f"{where}: {path}.config.layers must be a list of layer entries; received {items!r}.")
     layers = [_layer_from_entry(item, where, f"{path}.config.layers[{i}]") for i, item in enumerate(items)]
+    if class_name == "Functional":
+        try:
+            return functional_from_config({**config, "layers": [_without_call_defaults(item) for item in items]},
+                                          lambda item, i: layers[i])
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"{where}: cannot build the Functional model at {path}: {error}") from None
     options = {key: config[key] for key in ("name", "trainable", "dtype") if key in config}
     try:
         model = Sequential(layers, **options)
@@ -303,6 +357,17 @@ def model_from_config(entry: Any, where: str, path: str = "config") -> Sequentia
     except (TypeError, ValueError) as error:
         raise ValueError(f"{where}: cannot build the Sequential model at {path}: {error}") from None
     return model
+
+
+def _without_call_defaults(item: dict[str, Any]) -> dict[str, Any]:
+    """A layer entry whose recorded calls keep only what differs from a plain call."""
+    defaults = {"mask": None, **_CALL_DEFAULTS.get(item["class_name"], {})}
+    nodes = item.get("inbound_nodes")
+    if not isinstance(nodes, list) or not all(isinstance(n, dict) and isinstance(n.get("kwargs"), dict) for n in nodes):
+        return item  # malformed: functional_from_config names the problem
+    kept = [{**node, "kwargs": {k: v for k, v in node["kwargs"].items() if not (k in defaults and v == defaults[k])}}
+            for node in nodes]
+    return {**item, "inbound_nodes": kept}
 
 
 def compile_arguments(compile_config: dict[str, Any]) -> dict[str, Any]:

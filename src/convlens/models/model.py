@@ -8,12 +8,33 @@ import numpy as np
 import torch
 
 from ..layers.base import Layer, Shape, to_tensor
+from ..layers.keras_tensor import is_symbolic
 from ..training.engine import Trainer
 from . import summary as summary_lib
 
 
 class Model(Layer, Trainer):
-    """Base of ``Sequential``: a layer made of layers, with Keras's model API."""
+    """A layer made of layers, with Keras's model API; the base of ``Sequential`` and ``Functional``.
+
+    As in Keras, ``Model(inputs, outputs)`` builds a functional model (a
+    :class:`~convlens.models.functional.Functional`).
+
+    Example:
+        >>> from convlens import Model, layers
+        >>> x = layers.Input((4,))
+        >>> model = Model(inputs=x, outputs=layers.Dense(2)(x))
+        >>> type(model).__name__, isinstance(model, Model), model.count_params()
+        ('Functional', True, 10)
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Model":
+        # Keras's signature detection: Model(inputs, outputs) is a functional model.
+        if cls is Model and (len(args) == 2 or (len(args) == 1 and "outputs" in kwargs)
+                             or ("inputs" in kwargs and "outputs" in kwargs)):
+            from .functional import Functional  # at call time: functional.py imports this module
+
+            return super().__new__(Functional)
+        return super().__new__(cls)
 
     @property
     def layers(self) -> list[Layer]:
@@ -24,6 +45,27 @@ class Model(Layer, Trainer):
     def layer_output_shapes(self) -> list[Shape]:
         """Output shape of each layer of ``layers`` (batch axis ``None``)."""
         raise NotImplementedError
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "Model":
+        """Rebuild a model from its config; ``Model.from_config`` reads Keras's functional schema, as in Keras.
+
+        Example:
+            >>> from convlens import Model, layers
+            >>> x = layers.Input((3,))
+            >>> Model.from_config(Model(x, layers.Dense(2)(x)).get_config()).output_shape
+            (None, 2)
+        """
+        if cls is Model and "input_layers" in config:
+            from .functional import Functional  # at call time: functional.py imports this module
+
+            return Functional.from_config(config)
+        return super().from_config(config)  # type: ignore[return-value]
+
+    @property
+    def layer_connections(self) -> list[str] | None:
+        """Per layer, the layers it reads (the summary's "Connected to" column); ``None`` for a plain stack."""
+        return None
 
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """A layer by name or position.
@@ -123,7 +165,7 @@ class Model(Layer, Trainer):
         if explain:
             from ..lens.explain import format_explained_summary
 
-            text = format_explained_summary(self)
+            text = format_explained_summary(self, line_length=line_length)
             for line in text.rstrip("\n").split("\n"):
                 (print_fn or print)(line)
             return
@@ -165,7 +207,11 @@ class Model(Layer, Trainer):
             return tensor.device
         return torch.device("cpu")
 
+    def _convert_inputs(self, x: Any) -> Any:
+        """Data → a tensor on the model's device; symbolic tensors pass through (they build a graph)."""
+        return x if isinstance(x, torch.Tensor) or is_symbolic(x) else to_tensor(x, device=self.device)
+
     def __call__(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
-        if args and not isinstance(args[0], torch.Tensor):
-            args = (to_tensor(args[0], device=self.device), *args[1:])
+        if args:
+            args = (self._convert_inputs(args[0]), *args[1:])
         return super().__call__(*args, training=training, **kwargs)

@@ -34,7 +34,6 @@ from . import keras_format, keras_h5
 
 if TYPE_CHECKING:
     from .model import Model
-    from .sequential import Sequential
 
 CONFIG_FILE = "config.json"
 METADATA_FILE = "metadata.json"
@@ -42,18 +41,18 @@ WEIGHTS_FILE = "model.weights.h5"
 _ARCHIVE_FILES = (METADATA_FILE, CONFIG_FILE, WEIGHTS_FILE)
 
 
-def save_model(model: "Sequential", path: str | os.PathLike, overwrite: bool = True) -> None:
+def save_model(model: "Model", path: str | os.PathLike, overwrite: bool = True) -> None:
     """Save ``model`` as a Keras 3 ``.keras`` archive (config, weights, metadata).
 
     Args:
-        model: a convlens ``Sequential`` (nested Sequentials allowed).
+        model: a convlens ``Sequential`` or functional model (nested models allowed).
         path: the target file; its name must end in ``.keras``.
         overwrite: replace an existing file; ``False`` raises ``FileExistsError``.
 
     Raises:
         ValueError: for another suffix, or a layer option Keras cannot read
             back (a custom activation or initializer function).
-        TypeError: for a model that is not a ``Sequential`` of convlens layers.
+        TypeError: for a model that is not a ``Sequential`` or functional model of convlens layers.
 
     Example:
         >>> import tempfile, pathlib
@@ -64,12 +63,14 @@ def save_model(model: "Sequential", path: str | os.PathLike, overwrite: bool = T
         >>> load_model(path).count_params() == model.count_params()
         True
     """
-    from .sequential import Sequential  # at call time: models/model.py imports this module
+    from .functional import Functional  # at call time: models/model.py imports this module
+    from .sequential import Sequential
 
     path = _checked_path(path, (".keras",), "Invalid `filepath` argument: expected a `.keras` extension.")
-    if not isinstance(model, Sequential):
+    if not isinstance(model, (Sequential, Functional)):
         raise TypeError(
-            f"Only Sequential models can be saved in the Keras format; received {type(model).__qualname__}."
+            "Only Sequential and functional models can be saved in the Keras format; received "
+            f"{type(model).__qualname__}."
         )
     _check_overwrite(path, overwrite)
     config = json.dumps(keras_format.model_to_config(model), allow_nan=False)
@@ -87,7 +88,7 @@ def save_model(model: "Sequential", path: str | os.PathLike, overwrite: bool = T
 
 
 def load_model(path: str | os.PathLike, custom_objects: dict | None = None, compile: bool = True,
-               safe_mode: bool = True) -> "Sequential":
+               safe_mode: bool = True) -> "Model":
     """Load a ``.keras`` archive written by Keras 3 or by :func:`save_model`.
 
     Args:
@@ -306,7 +307,7 @@ def _set_weights_from_h5(model: "Model", source: BinaryIO, where: str) -> None:
         layer.set_weights(arrays)
 
 
-def _compile(model: "Sequential", compile_config: dict[str, Any]) -> None:
+def _compile(model: "Model", compile_config: dict[str, Any]) -> None:
     """Compile the model as the archive records, where convlens's training supports it."""
     try:
         model.compile(**keras_format.compile_arguments(compile_config))

@@ -9,6 +9,7 @@ import torch
 from ..layers import deserialize
 from ..layers.base import Layer, Shape
 from ..layers.input_layer import InputLayer
+from ..layers.keras_tensor import KerasTensor
 from .model import Model
 
 
@@ -41,7 +42,7 @@ class Sequential(Model):
             self.add(layer)
 
     # ------------------------------------------------------------ structure
-    def add(self, layer: Layer) -> None:
+    def add(self, layer: Layer | KerasTensor) -> None:
         """Append a layer (an ``Input`` only as the first element).
 
         Example:
@@ -50,6 +51,14 @@ class Sequential(Model):
             >>> model.count_params()
             8
         """
+        if isinstance(layer, KerasTensor):
+            if not isinstance(layer.node.layer, InputLayer):
+                raise TypeError(
+                    f"A Sequential model takes layers, and `layers.Input(...)` as its first element; received a "
+                    f"symbolic tensor made by layer '{layer.node.layer.name}'. Build graphs with "
+                    "`convlens.Model(inputs=..., outputs=...)` instead."
+                )
+            layer = layer.node.layer
         if isinstance(layer, InputLayer):
             if self._stack or self._input_layer is not None:
                 raise ValueError("An Input can only be the first element of a Sequential model.")

@@ -1,6 +1,7 @@
 """Keras's ``model.summary()`` table, rendered with rich.
 
-The table has Keras's three columns (Layer (type) │ Output Shape │ Param #)
+The table has Keras's three columns (Layer (type) │ Output Shape │ Param #),
+plus Keras's "Connected to" for a functional model that is not a plain chain,
 and the totals lines ``Total params: 34,826 (136.04 KB)``.
 """
 
@@ -41,10 +42,22 @@ def format_shape(shape: tuple) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
+def format_shapes(shapes: tuple | list) -> str:
+    """One shape as :func:`format_shape`; several (a layer with several outputs) as Keras lists them.
+
+    Example:
+        >>> format_shapes([(None, 3), (None, 2)])
+        '[(None, 3), (None, 2)]'
+    """
+    if isinstance(shapes, list) and shapes and all(isinstance(s, (tuple, list)) for s in shapes):
+        return "[" + ", ".join(format_shape(tuple(s)) for s in shapes) + "]"
+    return format_shape(tuple(shapes))
+
+
 def summary_rows(model: "Model") -> list[tuple[str, str, int]]:
     """One ``(name (Class), output shape, params)`` row per layer, as the table shows them."""
     return [
-        (f"{layer.name} ({type(layer).__name__})", format_shape(shape), layer.count_params())
+        (f"{layer.name} ({type(layer).__name__})", format_shapes(shape), layer.count_params())
         for layer, shape in zip(model.layers, model.layer_output_shapes)
     ]
 
@@ -58,14 +71,19 @@ def format_summary(model: "Model", line_length: int | None = None) -> str:
         >>> "Total params: 10 (40.00 B)" in format_summary(m)
         True
     """
-    width = line_length or 88
+    connections = model.layer_connections
+    # Keras 3's columns with their relative widths (positions 0.45, 0.80, 1.0); a graph that is
+    # not a plain chain gets the fourth, "Connected to", and a wider table (0.3, 0.56, 0.74, 1.0).
+    if connections is None:
+        width, columns = line_length or 88, [("Layer (type)", 45), ("Output Shape", 35), ("Param #", 20)]
+    else:
+        width = line_length or 108
+        columns = [("Layer (type)", 30), ("Output Shape", 26), ("Param #", 18), ("Connected to", 26)]
     table = rich.table.Table(box=rich.box.HEAVY_HEAD, show_lines=True, width=width)
-    # Keras's relative column positions for sequential models: 0.45, 0.84, 1.0.
-    table.add_column("Layer (type)", ratio=45, no_wrap=False)
-    table.add_column("Output Shape", ratio=39)
-    table.add_column("Param #", justify="right", ratio=16)
-    for name, shape, params in summary_rows(model):
-        table.add_row(name, shape, f"{params:,}")
+    for header, ratio in columns:
+        table.add_column(header, ratio=ratio, justify="right" if header == "Param #" else "left")
+    for i, (name, shape, params) in enumerate(summary_rows(model)):
+        table.add_row(name, shape, f"{params:,}", *([] if connections is None else [connections[i]]))
     buffer = io.StringIO()
     console = rich.console.Console(file=buffer, width=width, force_terminal=False, color_system=None, highlight=False)
     console.print(f'Model: "{model.name}"')

@@ -8,10 +8,12 @@ Example:
 
 from __future__ import annotations
 
-from . import small, vgg  # noqa: F401 - importing registers the architectures
 from .registry import create, list, register
+# Importing the builders registers them.
+from .resnet import basic_block, resnet
 from .small import lenet5, mnist_convnet, tinyvgg, tutorial_cnn
 from .vgg import VGG_CONFIGS, build_vgg, vgg16, vgg19
+from .weights import load_pretrained, load_state_dict
 
-__all__ = ["VGG_CONFIGS", "build_vgg", "create", "lenet5", "list", "mnist_convnet", "register", "tinyvgg",
-           "tutorial_cnn", "vgg16", "vgg19"]
+__all__ = ["VGG_CONFIGS", "basic_block", "build_vgg", "create", "lenet5", "list", "load_pretrained", "load_state_dict",
+           "mnist_convnet", "register", "resnet", "tinyvgg", "tutorial_cnn", "vgg16", "vgg19"]

@@ -5,16 +5,16 @@ from __future__ import annotations
 import builtins
 from typing import Any, Callable
 
-from ..models import Sequential
+from ..models import Model
 
-_REGISTRY: dict[str, Callable[..., Sequential]] = {}
+_REGISTRY: dict[str, Callable[..., Model]] = {}
 
 
 def _key(name: str) -> str:
     return name.strip().lower().replace("-", "_")
 
 
-def register(fn: Callable[..., Sequential]) -> Callable[..., Sequential]:
+def register(fn: Callable[..., Model]) -> Callable[..., Model]:
     """Add a model builder under its function name (``mnist_convnet`` is also ``mnist-convnet``)."""
     _REGISTRY[_key(fn.__name__)] = fn
     return fn
@@ -30,12 +30,13 @@ def list() -> builtins.list[str]:  # noqa: A001 - the zoo's public verb, as in t
     return sorted(_REGISTRY)
 
 
-def create(name: str, **kwargs: Any) -> Sequential:
+def create(name: str, **kwargs: Any) -> Model:
     """Build a registered architecture by name (``-`` and ``_`` are interchangeable).
 
     Args:
         name: e.g. ``"mnist-convnet"``, ``"lenet5"``, ``"vgg16"``.
-        **kwargs: the builder's options (``input_shape``, ``num_classes``, ...).
+        **kwargs: the builder's options (``input_shape``, ``num_classes``, ...,
+            and ``weights``: the path of a local weights file to load).
 
     Raises:
         ValueError: for an unknown name, listing the known ones.

@@ -1,4 +1,8 @@
-"""The small CNNs of the course notes: the Keras MNIST example, LeNet-5, the tutorial CNN, TinyVGG."""
+"""The small CNNs of the course notes: the Keras MNIST example, LeNet-5, the tutorial CNN, TinyVGG.
+
+Every builder takes ``weights=``: ``None`` for random weights, or the path of a
+local weights file (see :mod:`convlens.zoo.weights`).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,12 @@ from typing import Sequence
 from .. import layers
 from ..models import Sequential
 from .registry import register
+from .weights import Weights, apply_weights
 
 
 @register
-def mnist_convnet(input_shape: Sequence[int] = (28, 28, 1), num_classes: int = 10, rescale: bool = True) -> Sequential:
+def mnist_convnet(input_shape: Sequence[int] = (28, 28, 1), num_classes: int = 10, rescale: bool = True,
+                  weights: Weights = None) -> Sequential:
     """Keras's "simple MNIST convnet": Conv 32 → pool → Conv 64 → pool → Dropout 0.5 → Dense softmax.
 
     Args:
@@ -18,12 +24,13 @@ def mnist_convnet(input_shape: Sequence[int] = (28, 28, 1), num_classes: int = 1
         num_classes: output classes.
         rescale: start with ``Rescaling(1/255)`` so the model takes raw 0..255 pixels
             (the Keras example divides by 255 before the model instead).
+        weights: ``None`` (random), or the path of a local weights file.
 
     Example:
         >>> mnist_convnet().count_params()  # 320 + 18,496 + 16,010
         34826
     """
-    return Sequential([
+    return apply_weights(Sequential([
         layers.Input(tuple(input_shape)),
         *([layers.Rescaling(1.0 / 255)] if rescale else []),
         layers.Conv2D(32, 3, activation="relu"),
@@ -33,11 +40,12 @@ def mnist_convnet(input_shape: Sequence[int] = (28, 28, 1), num_classes: int = 1
         layers.Flatten(),
         layers.Dropout(0.5),
         layers.Dense(num_classes, activation="softmax"),
-    ], name="mnist_convnet")
+    ], name="mnist_convnet"), weights)
 
 
 @register
-def lenet5(input_shape: Sequence[int] = (28, 28, 1), num_classes: int = 10, rescale: bool = True) -> Sequential:
+def lenet5(input_shape: Sequence[int] = (28, 28, 1), num_classes: int = 10, rescale: bool = True,
+           weights: Weights = None) -> Sequential:
     """LeNet-5 (LeCun et al., 1998) for 28×28 digits: C1 6@28×28, S2, C3 16@10×10, S4, C5 120, F6 84, output.
 
     The first convolution pads "same" so a 28×28 MNIST digit plays the role of
@@ -48,7 +56,7 @@ def lenet5(input_shape: Sequence[int] = (28, 28, 1), num_classes: int = 10, resc
         >>> lenet5().count_params()  # 156 + 2,416 + 48,120 + 10,164 + 850
         61706
     """
-    return Sequential([
+    return apply_weights(Sequential([
         layers.Input(tuple(input_shape)),
         *([layers.Rescaling(1.0 / 255)] if rescale else []),
         layers.Conv2D(6, 5, padding="same", activation="tanh", name="c1"),
@@ -59,18 +67,19 @@ def lenet5(input_shape: Sequence[int] = (28, 28, 1), num_classes: int = 10, resc
         layers.Dense(120, activation="tanh", name="c5"),
         layers.Dense(84, activation="tanh", name="f6"),
         layers.Dense(num_classes, activation="softmax", name="output"),
-    ], name="lenet5")
+    ], name="lenet5"), weights)
 
 
 @register
-def tutorial_cnn(input_shape: Sequence[int] = (180, 180, 3), num_classes: int = 5) -> Sequential:
+def tutorial_cnn(input_shape: Sequence[int] = (180, 180, 3), num_classes: int = 5,
+                 weights: Weights = None) -> Sequential:
     """The notes' Keras tutorial CNN: three Conv(3×3, same, relu) + MaxPool blocks of 16/32/64, Dense 128, logits.
 
     Example:
         >>> tutorial_cnn().count_params()
         3989285
     """
-    return Sequential([
+    return apply_weights(Sequential([
         layers.Rescaling(1.0 / 255, input_shape=tuple(input_shape)),
         layers.Conv2D(16, 3, padding="same", activation="relu"), layers.MaxPooling2D(),
         layers.Conv2D(32, 3, padding="same", activation="relu"), layers.MaxPooling2D(),
@@ -78,11 +87,12 @@ def tutorial_cnn(input_shape: Sequence[int] = (180, 180, 3), num_classes: int = 
         layers.Flatten(),
         layers.Dense(128, activation="relu"),
         layers.Dense(num_classes),
-    ], name="tutorial_cnn")
+    ], name="tutorial_cnn"), weights)
 
 
 @register
-def tinyvgg(input_shape: Sequence[int] = (64, 64, 3), num_classes: int = 10, hidden_units: int = 10) -> Sequential:
+def tinyvgg(input_shape: Sequence[int] = (64, 64, 3), num_classes: int = 10, hidden_units: int = 10,
+            weights: Weights = None) -> Sequential:
     """CNN Explainer's TinyVGG: 2 × [Conv 10 3×3 relu, Conv 10 3×3 relu, MaxPool 2], Flatten, Dense softmax.
 
     Example:
@@ -96,10 +106,10 @@ def tinyvgg(input_shape: Sequence[int] = (64, 64, 3), num_classes: int = 10, hid
             layers.Conv2D(hidden_units, 3, activation="relu", name=f"conv_{block}_2"),
             layers.MaxPooling2D(2, name=f"max_pool_{block}"),
         ]
-    return Sequential([
+    return apply_weights(Sequential([
         layers.Input(tuple(input_shape)),
         layers.Rescaling(1.0 / 255),
         *blocks,
         layers.Flatten(name="flatten"),
         layers.Dense(num_classes, activation="softmax", name="output"),
-    ], name="tinyvgg")
+    ], name="tinyvgg"), weights)

@@ -7,6 +7,7 @@ from typing import Sequence
 from .. import layers
 from ..models import Sequential
 from .registry import register
+from .weights import Weights, apply_weights
 
 # Filters per convolution, block by block; every block ends with a 2×2 max-pool.
 VGG_CONFIGS: dict[str, list[list[int]]] = {
@@ -16,7 +17,8 @@ VGG_CONFIGS: dict[str, list[list[int]]] = {
 
 
 def build_vgg(name: str, include_top: bool = True, input_shape: Sequence[int | None] | None = None,
-              pooling: str | None = None, classes: int = 1000, classifier_activation: str | None = "softmax") -> Sequential:
+              pooling: str | None = None, classes: int = 1000, classifier_activation: str | None = "softmax",
+              weights: Weights = None) -> Sequential:
     """A VGG network from :data:`VGG_CONFIGS` with Keras's names (``block1_conv1`` … ``block5_pool``, ``fc1``, ``fc2``, ``predictions``).
 
     Args:
@@ -26,6 +28,9 @@ def build_vgg(name: str, include_top: bool = True, input_shape: Sequence[int | N
         pooling: without the top, ``"avg"`` or ``"max"`` global pooling, or None.
         classes: output classes of the top.
         classifier_activation: activation of the last layer.
+        weights: ``None`` (random), or the path of a local weights file, such as Keras's
+            ``vgg16_weights_tf_dim_ordering_tf_kernels.h5`` (convlens never downloads: see
+            :func:`convlens.zoo.weights.load_pretrained`).
     """
     if pooling not in (None, "avg", "max"):
         raise ValueError(f"{name}: received pooling={pooling!r}; allowed are None, 'avg', 'max'.")
@@ -50,28 +55,28 @@ def build_vgg(name: str, include_top: bool = True, input_shape: Sequence[int | N
         stack.append(layers.GlobalAveragePooling2D(name="global_average_pooling2d"))
     elif pooling == "max":
         stack.append(layers.GlobalMaxPooling2D(name="global_max_pooling2d"))
-    return Sequential(stack, name=name)
+    return apply_weights(Sequential(stack, name=name), weights)
 
 
 @register
 def vgg16(include_top: bool = True, input_shape: Sequence[int | None] | None = None, pooling: str | None = None,
-          classes: int = 1000, classifier_activation: str | None = "softmax") -> Sequential:
+          classes: int = 1000, classifier_activation: str | None = "softmax", weights: Weights = None) -> Sequential:
     """VGG16: 13 convolutions in 5 blocks + 3 dense layers; 138,357,544 parameters with the top.
 
     Example:
         >>> vgg16(include_top=False, input_shape=(32, 32, 3)).output_shape
         (None, 1, 1, 512)
     """
-    return build_vgg("vgg16", include_top, input_shape, pooling, classes, classifier_activation)
+    return build_vgg("vgg16", include_top, input_shape, pooling, classes, classifier_activation, weights)
 
 
 @register
 def vgg19(include_top: bool = True, input_shape: Sequence[int | None] | None = None, pooling: str | None = None,
-          classes: int = 1000, classifier_activation: str | None = "softmax") -> Sequential:
+          classes: int = 1000, classifier_activation: str | None = "softmax", weights: Weights = None) -> Sequential:
     """VGG19: 16 convolutions in 5 blocks + 3 dense layers; 143,667,240 parameters with the top.
 
     Example:
         >>> vgg19(include_top=False, pooling="avg", input_shape=(32, 32, 3)).output_shape
         (None, 512)
     """
-    return build_vgg("vgg19", include_top, input_shape, pooling, classes, classifier_activation)
+    return build_vgg("vgg19", include_top, input_shape, pooling, classes, classifier_activation, weights)
