@@ -1,0 +1,367 @@
+"""Keras's metrics: accuracies (resolved from the label shapes as Keras resolves ``"accuracy"``) and running means.
+
+A metric function maps ``(y_true, y_pred)`` to one value per sample; a
+``Metric`` object keeps a running mean of those values over an epoch. The
+running sums stay on the device as tensors: updating a metric never waits
+for the device, and ``CompiledMetrics.result()`` reads every metric in one
+transfer, which ``fit`` does only when the progress bar or a callback needs
+numbers (see ``engine.py``).
+
+Example:
+    >>> import torch
+    >>> m = SparseCategoricalAccuracy()
+    >>> m.update_state(torch.tensor([0, 1]), torch.tensor([[0.9, 0.1], [0.8, 0.2]]))
+    >>> m.result().item()
+    0.5
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import torch
+
+from . import losses as losses_lib
+from .losses import match_rank, sparse_labels
+
+__all__ = [
+    "BinaryAccuracy", "CategoricalAccuracy", "CompiledMetrics", "Mean", "MeanMetricWrapper", "Metric",
+    "SparseCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy", "binary_accuracy",
+    "categorical_accuracy", "get", "sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy",
+    "top_k_categorical_accuracy",
+]
+
+MetricFn = Callable[..., torch.Tensor]
+
+
+# ------------------------------------------------------------------ functions
+def sparse_categorical_accuracy(y_true: torch.Tensor, y_pred: torch.Tensor) -> torch.Tensor:
+    """1.0 where ``argmax(y_pred) == y_true`` (integer labels), else 0.0.
+
+    Example:
+        >>> sparse_categorical_accuracy(torch.tensor([1, 0]), torch.tensor([[0.2, 0.8], [0.3, 0.7]])).tolist()
+        [1.0, 0.0]
+    """
+    return (y_pred.argmax(dim=-1) == sparse_labels(y_true, y_pred)).float()
+
+
+def categorical_accuracy(y_true: torch.Tensor, y_pred: torch.Tensor) -> torch.Tensor:
+    """1.0 where ``argmax(y_pred) == argmax(y_true)`` (one-hot labels), else 0.0.
+
+    Example:
+        >>> categorical_accuracy(torch.tensor([[0.0, 1.0]]), torch.tensor([[0.2, 0.8]])).tolist()
+        [1.0]
+    """
+    return (y_pred.argmax(dim=-1) == y_true.argmax(dim=-1)).float()
+
+
+def binary_accuracy(y_true: torch.Tensor, y_pred: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
+    """1.0 where ``(y_pred > threshold) == y_true``, per output.
+
+    Example:
+        >>> binary_accuracy(torch.tensor([[1.0], [0.0]]), torch.tensor([[0.7], [0.6]])).tolist()
+        [[1.0], [0.0]]
+    """
+    y_true, y_pred = match_rank(y_true, y_pred)
+    y_true = y_true.to(y_pred.dtype)
+    return ((y_pred > threshold).to(y_true.dtype) == y_true).float()
+
+
+def sparse_top_k_categorical_accuracy(y_true: torch.Tensor, y_pred: torch.Tensor, k: int = 5) -> torch.Tensor:
+    """1.0 where the true class is among the ``k`` highest scores.
+
+    As Keras's ``in_top_k``: the true class ranks ``1 + (number of strictly
+    higher scores)``, so ties count in its favour.
+
+    Example:
+        >>> sparse_top_k_categorical_accuracy(torch.tensor([2]), torch.tensor([[0.5, 0.3, 0.2]]), k=2).tolist()
+        [0.0]
+    """
+    labels = sparse_labels(y_true, y_pred).unsqueeze(-1)  # (..., 1)
+    score = y_pred.gather(-1, labels)
+    score = torch.where(torch.isnan(score), torch.full_like(score, -float("inf")), score)
+    rank = 1 + (y_pred > score).sum(dim=-1)
+    return (rank <= k).float()
+
+
+def top_k_categorical_accuracy(y_true: torch.Tensor, y_pred: torch.Tensor, k: int = 5) -> torch.Tensor:
+    """``sparse_top_k_categorical_accuracy`` for one-hot labels.
+
+    Example:
+        >>> top_k_categorical_accuracy(torch.tensor([[0.0, 1.0, 0.0]]), torch.tensor([[0.5, 0.3, 0.2]]), k=2).tolist()
+        [1.0]
+    """
+    return sparse_top_k_categorical_accuracy(y_true.argmax(dim=-1), y_pred, k=k)
+
+
+# -------------------------------------------------------------------- objects
+class Metric:
+    """A running statistic over batches: ``update_state``, ``result``, ``reset_state``, as in Keras.
+
+    Attributes:
+        name: the key under which the value appears in logs and History.
+        direction: ``"up"`` when larger is better, ``"down"`` when smaller is,
+            ``None`` when unknown (used by callbacks with ``mode="auto"``).
+    """
+
+    direction: str | None = None
+
+    def __init__(self, name: str | None = None) -> None:
+        self.name = name or losses_lib._snake(type(self).__name__)
+
+    def update_state(self, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError
+
+    def result(self) -> torch.Tensor:
+        raise NotImplementedError
+
+    def reset_state(self) -> None:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
+
+class Mean(Metric):
+    """Weighted running mean of the values given to ``update_state``, kept on their device.
+
+    Example:
+        >>> m = Mean(); m.update_state(torch.tensor([1.0, 3.0])); m.update_state(torch.tensor(5.0), sample_weight=2)
+        >>> m.result().item()  # (1 + 3 + 2·5) / 4
+        3.5
+    """
+
+    def __init__(self, name: str = "mean") -> None:
+        super().__init__(name)
+        self.total: torch.Tensor | None = None  # float32 on the values' device, as Keras's Mean
+        self.count = 0.0  # a host number: batch sizes are known without asking the device
+
+    def update_state(self, values: torch.Tensor, sample_weight: float | None = None) -> None:
+        values = values.detach()
+        if self.total is None or self.total.device != values.device:
+            # Created outside inference mode so that evaluate (inference mode)
+            # and fit (autograd on) can both update it in place.
+            with torch.inference_mode(False):
+                self.total = torch.zeros((), dtype=torch.float32, device=values.device)
+        if sample_weight is None:
+            self.total += values.sum()
+            self.count += values.numel()
+        else:  # one value standing for `sample_weight` samples (the batch loss)
+            self.total += values.sum() * sample_weight
+            self.count += float(sample_weight) * values.numel()
+
+    def result(self) -> torch.Tensor:
+        if self.total is None or self.count == 0:
+            return torch.zeros(())
+        return self.total / self.count
+
+    def reset_state(self) -> None:
+        if self.total is not None:
+            self.total.zero_()
+        self.count = 0.0
+
+
+class MeanMetricWrapper(Mean):
+    """The running mean of a per-sample function ``fn(y_true, y_pred, **kwargs)``.
+
+    Example:
+        >>> m = MeanMetricWrapper(sparse_categorical_accuracy, name="acc", direction="up")
+        >>> m.update_state(torch.tensor([1]), torch.tensor([[0.1, 0.9]])); m.result().item()
+        1.0
+    """
+
+    def __init__(self, fn: MetricFn, name: str | None = None, direction: str | None = None, **kwargs: Any) -> None:
+        super().__init__(name or getattr(fn, "__name__", "metric"))
+        self.fn = fn
+        self.direction = direction
+        self._fn_kwargs = kwargs
+
+    def update_state(self, y_true: torch.Tensor, y_pred: torch.Tensor) -> None:  # type: ignore[override]
+        super().update_state(self.fn(y_true, y_pred, **self._fn_kwargs))
+
+
+class SparseCategoricalAccuracy(MeanMetricWrapper):
+    """How often ``argmax(y_pred)`` equals the integer label."""
+
+    def __init__(self, name: str = "sparse_categorical_accuracy") -> None:
+        super().__init__(sparse_categorical_accuracy, name, "up")
+
+
+class CategoricalAccuracy(MeanMetricWrapper):
+    """How often ``argmax(y_pred)`` equals ``argmax`` of the one-hot label."""
+
+    def __init__(self, name: str = "categorical_accuracy") -> None:
+        super().__init__(categorical_accuracy, name, "up")
+
+
+class BinaryAccuracy(MeanMetricWrapper):
+    """How often ``y_pred > threshold`` equals the 0/1 label."""
+
+    def __init__(self, name: str = "binary_accuracy", threshold: float = 0.5) -> None:
+        super().__init__(binary_accuracy, name, "up", threshold=float(threshold))
+
+
+class TopKCategoricalAccuracy(MeanMetricWrapper):
+    """How often the one-hot label's class is among the ``k`` (5) highest scores."""
+
+    def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy") -> None:
+        super().__init__(top_k_categorical_accuracy, name, "up", k=_positive_k(k))
+
+
+class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
+    """How often the integer label's class is among the ``k`` (5) highest scores."""
+
+    def __init__(self, k: int = 5, name: str = "sparse_top_k_categorical_accuracy") -> None:
+        super().__init__(sparse_top_k_categorical_accuracy, name, "up", k=_positive_k(k))
+
+
+def _positive_k(k: int) -> int:
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"`k` must be a positive integer. Received: k={k!r}")
+    return k
+
+
+_CLASSES: dict[str, type[Metric]] = {
+    "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+    "categorical_accuracy": CategoricalAccuracy,
+    "binary_accuracy": BinaryAccuracy,
+    "top_k_categorical_accuracy": TopKCategoricalAccuracy,
+    "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
+}
+_ACCURACY = ("accuracy", "acc")
+
+
+def resolve_accuracy(name: str, y_true_shape: tuple[int, ...], y_pred_shape: tuple[int, ...]) -> Metric:
+    """The accuracy Keras means by ``"accuracy"`` for these batch shapes.
+
+    As Keras: one output unit → binary accuracy (threshold 0.5); labels with
+    one axis fewer than the predictions, or a trailing axis of 1 against
+    several classes → sparse categorical accuracy; otherwise (one-hot labels)
+    categorical accuracy. With a valid loss this is the accuracy that loss
+    implies (binary / sparse / categorical cross-entropy).
+
+    Example:
+        >>> resolve_accuracy("accuracy", (32,), (32, 10))
+        SparseCategoricalAccuracy(name='accuracy')
+    """
+    is_binary = len(y_pred_shape) < 2 or y_pred_shape[-1] == 1
+    is_sparse = len(y_true_shape) < len(y_pred_shape) or (y_true_shape[-1:] == (1,) and y_pred_shape[-1] > 1)
+    if is_binary:
+        return BinaryAccuracy(name=name)
+    if is_sparse:
+        return SparseCategoricalAccuracy(name=name)
+    return CategoricalAccuracy(name=name)
+
+
+def allowed_names() -> list[str]:
+    """Every metric name ``get`` accepts."""
+    return [*_ACCURACY, *_CLASSES, *losses_lib.FUNCTIONS]
+
+
+def get(identifier: Any, y_true_shape: tuple[int, ...] | None = None, y_pred_shape: tuple[int, ...] | None = None) -> Metric:
+    """A ``Metric`` from a name, a ``Metric`` or a per-sample function.
+
+    Args:
+        identifier: ``"accuracy"``/``"acc"`` (needs the batch shapes, see
+            ``resolve_accuracy``), a metric name such as
+            ``"sparse_categorical_accuracy"``, a loss name used as a metric
+            (``"mse"``, ``"binary_crossentropy"``...), a ``Metric`` instance
+            or a callable ``fn(y_true, y_pred)`` returning per-sample values.
+        y_true_shape: shape of a batch of labels, to resolve ``"accuracy"``.
+        y_pred_shape: shape of a batch of predictions, to resolve ``"accuracy"``.
+
+    Raises:
+        ValueError: for an unknown name (the message lists the known ones).
+        TypeError: for anything else.
+
+    Example:
+        >>> get("top_k_categorical_accuracy")
+        TopKCategoricalAccuracy(name='top_k_categorical_accuracy')
+    """
+    if isinstance(identifier, Metric):
+        return identifier
+    if isinstance(identifier, str):
+        if identifier in _ACCURACY:
+            if y_true_shape is None or y_pred_shape is None:
+                raise ValueError(f"metric {identifier!r} is resolved from the shapes of the labels and predictions; pass them.")
+            return resolve_accuracy(identifier, tuple(y_true_shape), tuple(y_pred_shape))
+        if identifier in _CLASSES:
+            return _CLASSES[identifier]()
+        if identifier in losses_lib.FUNCTIONS:
+            return MeanMetricWrapper(losses_lib.FUNCTIONS[identifier], name=identifier, direction="down")
+        raise ValueError(f"Unknown metric: {identifier!r}. Allowed names are {allowed_names()}.")
+    if callable(identifier):
+        return MeanMetricWrapper(identifier)
+    raise TypeError(
+        f"Could not interpret metric: received {identifier!r} of type {type(identifier).__name__}; expected a "
+        "metric name, a convlens Metric or a function (y_true, y_pred) -> per-sample values."
+    )
+
+
+class CompiledMetrics:
+    """The running loss and metrics of a compiled model, read in one device transfer.
+
+    Args:
+        identifiers: what ``compile(metrics=...)`` received; resolved on the
+            first batch, when the label and prediction shapes are known.
+
+    Example:
+        >>> tracker = CompiledMetrics(["accuracy"])
+        >>> tracker.update(torch.tensor(0.5), torch.tensor([1]), torch.tensor([[0.2, 0.8]]))
+        >>> tracker.result()
+        {'accuracy': 1.0, 'loss': 0.5}
+    """
+
+    def __init__(self, identifiers: Any = None) -> None:
+        if identifiers is None:
+            identifiers = []
+        elif isinstance(identifiers, (str, Metric)) or callable(identifiers):
+            identifiers = [identifiers]
+        elif isinstance(identifiers, dict):
+            raise ValueError("`metrics` as a dict is for models with named outputs; convlens models have one output: pass a list.")
+        self._identifiers = list(identifiers)
+        for identifier in self._identifiers:
+            if isinstance(identifier, str) and identifier not in _ACCURACY:
+                get(identifier)  # unknown names fail at compile time, not at the first batch
+        self.loss = Mean(name="loss")
+        self.metrics: list[Metric] | None = None
+
+    @property
+    def names(self) -> list[str]:
+        """``["loss", <metric names in compile order>]`` (metric names once built)."""
+        return ["loss", *(m.name for m in self.metrics or [])]
+
+    def build(self, y_true: torch.Tensor, y_pred: torch.Tensor) -> None:
+        metrics = [get(i, tuple(y_true.shape), tuple(y_pred.shape)) for i in self._identifiers]
+        names = [m.name for m in metrics]
+        duplicates = sorted({n for n in names if names.count(n) > 1 or n == "loss"})
+        if duplicates:
+            raise ValueError(f"Metric names must be unique and not 'loss'; received metrics named {duplicates}.")
+        self.metrics = metrics
+
+    def update(self, loss: torch.Tensor | None, y_true: torch.Tensor, y_pred: torch.Tensor) -> None:
+        """Add one batch: its mean ``loss`` (weighted by the batch size) and its metric values."""
+        if self.metrics is None:
+            self.build(y_true, y_pred)
+        with torch.no_grad():
+            if loss is not None:
+                self.loss.update_state(loss, sample_weight=y_pred.shape[0])
+            for metric in self.metrics:  # type: ignore[union-attr]
+                metric.update_state(y_true, y_pred)
+
+    def reset(self) -> None:
+        """Zero the loss and every metric (start of an epoch or an evaluation)."""
+        for metric in (self.loss, *(self.metrics or [])):
+            metric.reset_state()
+
+    def result(self) -> dict[str, float]:
+        """Current means as Python floats, keys sorted as Keras's logs are.
+
+        This is the one place that waits for the device: all values are
+        stacked and copied to the host together.
+        """
+        tracked = [m for m in (self.loss, *(self.metrics or [])) if m.count]
+        if not tracked:
+            return {}
+        values = torch.stack([m.result() for m in tracked]).tolist()
+        return dict(sorted(zip((m.name for m in tracked), values)))

@@ -1,0 +1,253 @@
+"""The base of convlens's optimizers: a ``torch.optim.Optimizer`` with Keras's constructor and options.
+
+A Keras optimizer is created without weights (``Adam(learning_rate=1e-3)``)
+and bound to them later; ``build(params)`` (which ``fit`` calls) runs
+``torch.optim.Optimizer.__init__``, after which it is a regular PyTorch
+optimizer (``param_groups``, ``state_dict``, LR schedulers, plain loops).
+
+Shared by every optimizer: Keras's decoupled weight decay (``w -= lr·wd·w``
+before the update), gradient clipping (``clipnorm``, ``clipvalue``,
+``global_clipnorm``), the ``iterations`` counter, the ``learning_rate``
+property and Keras's config. The update rules live in ``optimizers.py``.
+
+Example:
+    >>> import torch
+    >>> from convlens.training.optimizers import SGD
+    >>> w = torch.nn.Parameter(torch.tensor([1.0]))
+    >>> opt = SGD(learning_rate=0.1).build([w])
+    >>> w.grad = torch.tensor([2.0]); opt.step(); w.item()
+    0.800000011920929
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable
+
+import torch
+
+__all__ = ["Optimizer", "get_learning_rate", "set_learning_rate"]
+
+Tensors = list[torch.Tensor]
+
+
+class Optimizer(torch.optim.Optimizer):
+    """Base of convlens's Keras optimizers.
+
+    Args:
+        learning_rate: the step size (a float; read and set through
+            ``optimizer.learning_rate``, e.g. by LR callbacks).
+        weight_decay: decoupled weight decay factor, or ``None``.
+        clipnorm: clip each gradient to this L2 norm.
+        clipvalue: clip each gradient element to ``[-clipvalue, clipvalue]``.
+        global_clipnorm: clip all gradients together to this global L2 norm.
+        name: the optimizer name.
+
+    Subclasses set ``_hyper`` (their Keras hyper-parameters) and implement
+    ``_update(params, grads, states, lr)`` for one parameter group.
+
+    Example:
+        >>> from convlens.training.optimizers import Adam
+        >>> opt = Adam(learning_rate=0.01, clipnorm=1.0)
+        >>> isinstance(opt, torch.optim.Optimizer), opt.built
+        (True, False)
+    """
+
+    _defaults_name = "optimizer"
+
+    def __init__(self, learning_rate: float, weight_decay: float | None = None, clipnorm: float | None = None,
+                 clipvalue: float | None = None, global_clipnorm: float | None = None, name: str | None = None) -> None:
+        # torch.optim.Optimizer.__init__ runs in `build`, once the weights are known.
+        self._learning_rate = check_non_negative("learning_rate", learning_rate)
+        self.weight_decay = None if weight_decay is None else check_non_negative("weight_decay", weight_decay)
+        clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
+        given = {k: v for k, v in clips.items() if v is not None}
+        if len(given) > 1:
+            raise ValueError(
+                "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be set. "
+                f"Received: clipnorm={clipnorm}, clipvalue={clipvalue}, global_clipnorm={global_clipnorm}"
+            )
+        for key, value in given.items():
+            check_non_negative(key, value)
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.name = name or self._defaults_name
+        self.iterations = 0  # update steps applied, as Keras's `optimizer.iterations`
+        self.built = False
+        self._hyper: dict[str, Any] = {}
+
+    # ------------------------------------------------------------- building
+    def build(self, params: Iterable[torch.Tensor] | Iterable[dict[str, Any]]) -> "Optimizer":
+        """Bind the optimizer to the weights it updates (``fit`` does this); returns ``self``.
+
+        Raises:
+            ValueError: if it is already bound, or ``params`` is empty.
+        """
+        if self.built:
+            raise ValueError(f"Optimizer '{self.name}' is already built; create a new optimizer for other weights.")
+        super().__init__(params, {"lr": self._learning_rate})
+        self.built = True
+        return self
+
+    @property
+    def learning_rate(self) -> float:
+        """The current learning rate."""
+        return self.param_groups[0]["lr"] if self.built else self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        value = check_non_negative("learning_rate", value)
+        self._learning_rate = value
+        for group in getattr(self, "param_groups", []):
+            group["lr"] = value
+
+    # ----------------------------------------------------------------- step
+    @torch.no_grad()
+    def step(self, closure: Any = None) -> Any:  # type: ignore[override]
+        """Apply one update from the gradients in ``param.grad``."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            params = [p for p in group["params"] if p.grad is not None]
+            if not params:
+                continue
+            grads = self._clip([p.grad for p in params])
+            lr = group["lr"]
+            if self.weight_decay:
+                torch._foreach_mul_(params, 1.0 - lr * self.weight_decay)
+            self._update(params, grads, [self.state[p] for p in params], lr)
+        self.iterations += 1
+        return loss
+
+    def _update(self, params: Tensors, grads: Tensors, states: list[dict[str, Any]], lr: float) -> None:
+        raise NotImplementedError
+
+    def _clip(self, grads: Tensors) -> Tensors:
+        if self.clipnorm:
+            # Keras: g · clipnorm / max(‖g‖, clipnorm), per weight.
+            norms = torch._foreach_norm(grads)
+            return [g * (self.clipnorm / n.clamp(min=self.clipnorm)) for g, n in zip(grads, norms)]
+        if self.global_clipnorm:
+            total = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads)))
+            return torch._foreach_mul(grads, self.global_clipnorm / total.clamp(min=self.global_clipnorm))
+        if self.clipvalue:
+            return [g.clamp(-self.clipvalue, self.clipvalue) for g in grads]
+        return grads
+
+    @staticmethod
+    def _slots(states: list[dict[str, Any]], params: Tensors, key: str, fill: float = 0.0) -> Tensors:
+        """One state tensor per weight (created as ``fill`` on first use), e.g. Adam's moments."""
+        for state, p in zip(states, params):
+            if key not in state:
+                state[key] = torch.full_like(p, fill, memory_format=torch.preserve_format)
+        return [state[key] for state in states]
+
+    # ----------------------------------------------------------- state/config
+    def state_dict(self) -> dict[str, Any]:
+        """PyTorch's optimizer state plus Keras's ``iterations`` counter."""
+        self._require_built("state_dict")
+        return {**super().state_dict(), "iterations": self.iterations}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self._require_built("load_state_dict")
+        state_dict = dict(state_dict)
+        self.iterations = int(state_dict.pop("iterations", 0))
+        super().load_state_dict(state_dict)
+        self._learning_rate = self.param_groups[0]["lr"]
+
+    def _require_built(self, what: str) -> None:
+        if not self.built:
+            raise ValueError(f"Optimizer '{self.name}' has no weights yet: call `build(params)` (fit does) before `{what}`.")
+
+    def get_config(self) -> dict[str, Any]:
+        """Keras's optimizer config (JSON-serialisable)."""
+        return {
+            "name": self.name, "learning_rate": self.learning_rate, "weight_decay": self.weight_decay,
+            "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue,
+            "use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None, "loss_scale_factor": None,
+            "gradient_accumulation_steps": None, **self._hyper,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> "Optimizer":
+        """Re-create an optimizer from ``get_config()`` or Keras's own config.
+
+        Example:
+            >>> from convlens.training.optimizers import Adam
+            >>> Adam.from_config(Adam(learning_rate=0.01).get_config()).learning_rate
+            0.01
+        """
+        config = dict(config)
+        for key, default in _KERAS_ONLY_DEFAULTS.items():
+            if key in config and config.pop(key) != default:
+                raise ValueError(f"{cls.__name__}: convlens supports {key} only at its Keras default {default!r}.")
+        if isinstance(config.get("learning_rate"), dict):
+            raise ValueError(f"{cls.__name__}: learning-rate schedule objects are not supported; use a float and an LR callback.")
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        shown = {"learning_rate": self.learning_rate, **self._hyper}
+        if self.weight_decay is not None:
+            shown["weight_decay"] = self.weight_decay
+        return f"{type(self).__name__}({', '.join(f'{k}={v}' for k, v in shown.items())})"
+
+    # torch.optim.Optimizer pickles only its PyTorch state; keep the Keras
+    # hyper-parameters too (copy.deepcopy and pickling of a compiled model).
+    def __getstate__(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if state.get("built"):
+            super().__setstate__(state)
+        else:
+            self.__dict__.update(state)
+
+
+_KERAS_ONLY_DEFAULTS: dict[str, Any] = {
+    "use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None, "loss_scale_factor": None,
+    "gradient_accumulation_steps": None,
+}
+
+
+def check_non_negative(name: str, value: Any) -> float:
+    """``value`` as a float, if it is a finite number >= 0 (else ``ValueError`` naming ``name``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or math.isinf(value):
+        raise ValueError(f"Argument `{name}` must be a non-negative finite number. Received: {name}={value!r}")
+    return float(value)
+
+
+def check_beta(name: str, value: Any) -> float:
+    """``value`` as a float, if it is in [0, 1) (else ``ValueError`` naming ``name``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise ValueError(f"Argument `{name}` must be a float in [0, 1). Received: {name}={value!r}")
+    return float(value)
+
+
+def get_learning_rate(optimizer: torch.optim.Optimizer) -> float:
+    """The learning rate of a convlens or plain PyTorch optimizer (its first parameter group).
+
+    Example:
+        >>> from convlens.training.optimizers import SGD
+        >>> get_learning_rate(SGD(learning_rate=0.5))
+        0.5
+    """
+    if isinstance(optimizer, Optimizer):
+        return optimizer.learning_rate
+    return float(optimizer.param_groups[0]["lr"])
+
+
+def set_learning_rate(optimizer: torch.optim.Optimizer, value: float) -> None:
+    """Set the learning rate of a convlens or plain PyTorch optimizer (every parameter group).
+
+    Example:
+        >>> from convlens.training.optimizers import SGD
+        >>> opt = SGD(); set_learning_rate(opt, 0.1); opt.learning_rate
+        0.1
+    """
+    if isinstance(optimizer, Optimizer):
+        optimizer.learning_rate = value
+        return
+    value = check_non_negative("learning_rate", value)
+    for group in optimizer.param_groups:
+        group["lr"] = value
