@@ -1,0 +1,70 @@
+"""Seeing inside a CNN: the arithmetic of every layer, what each layer outputs, and pictures of both.
+
+- :mod:`~convlens.lens.explain`: the summary with formulas (output sizes,
+  padding, parameters, receptive field, multiply-adds, memory).
+- :func:`activations`: each layer's output for an image, via forward hooks.
+- Pictures, each returning a matplotlib ``Figure`` and taking ``save=`` paths
+  (``.png`` / ``.svg``, written atomically): :func:`plot_filters`,
+  :func:`plot_feature_maps`, :func:`plot_history`, :func:`plot_confusion_matrix`,
+  :func:`plot_misclassified`, :func:`plot_saliency`, :func:`plot_architecture`,
+  :func:`plot_lenses`.
+- Attribution maps as arrays: :func:`saliency`, :func:`grad_cam`.
+
+Example:
+    >>> import numpy as np
+    >>> from convlens import lens, zoo
+    >>> model = zoo.create("mnist-convnet")
+    >>> lens.explain.explain_rows(model)[1].params_formula.text
+    '3·3·1·32 + 32 = 320'
+    >>> [a.shape for a in lens.activations(model, np.zeros((28, 28), np.uint8), [1, 2]).values()]
+    [(26, 26, 32), (13, 13, 32)]
+"""
+
+from __future__ import annotations
+
+from . import explain
+from .architecture import plot_architecture
+from .attribution import grad_cam, last_conv_layer, plot_saliency, saliency
+from .classic import plot_lenses
+from .confusion import confusion_matrix, plot_confusion_matrix
+from .explain import LayerExplanation, explain_rows, format_explained_summary
+from .feature_maps import map_layers, plot_feature_maps
+from .figures import save_figure
+from .formulas import Formula
+from .history import load_history, plot_history
+from .images import as_model_input
+from .learned_filters import filter_bank, plot_filters
+from .misclassified import plot_misclassified
+from .probe import activations, resolve_layers
+from .receptive import ReceptiveField
+from .scores import class_logits, predict_proba
+
+__all__ = [
+    "Formula",
+    "LayerExplanation",
+    "ReceptiveField",
+    "activations",
+    "as_model_input",
+    "class_logits",
+    "confusion_matrix",
+    "explain",
+    "explain_rows",
+    "filter_bank",
+    "format_explained_summary",
+    "grad_cam",
+    "last_conv_layer",
+    "load_history",
+    "map_layers",
+    "plot_architecture",
+    "plot_confusion_matrix",
+    "plot_feature_maps",
+    "plot_filters",
+    "plot_history",
+    "plot_lenses",
+    "plot_misclassified",
+    "plot_saliency",
+    "predict_proba",
+    "resolve_layers",
+    "saliency",
+    "save_figure",
+]
