@@ -1,0 +1,5 @@
+"""``python -m convlens`` runs the ``convlens`` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,40 @@
+"""``convlens evaluate``: test accuracy of a saved model."""
+
+from __future__ import annotations
+
+import click
+
+from .common import load_model_arg
+
+
+@click.command("evaluate")
+@click.argument("model_path", metavar="MODEL")
+@click.option("--data", default="mnist", show_default=True,
+              help="mnist, fashion-mnist, or a folder with one sub-folder of images per class.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=1024, show_default=True, help="Images per batch.")
+def evaluate_command(model_path: str, data: str, batch_size: int) -> None:
+    """Print the loss and accuracy of MODEL (a .keras file or run folder) on the test set of --data."""
+    from .. import datasets
+    from ..runs import BUILTIN_DATA, compile_for_classification
+
+    model = load_model_arg(model_path)
+    if not getattr(model, "compiled", False):
+        compile_for_classification(model)
+    if data in BUILTIN_DATA:
+        loaded = datasets.load_or_sample(data)
+        click.echo(loaded.message)
+        _, (x_test, y_test) = loaded.data
+        loss, accuracy = model.evaluate(x_test[..., None], y_test, batch_size=batch_size, verbose=0)
+        count = len(x_test)
+    else:
+        height, width = model.input_shape[1:3]
+        channels = model.input_shape[-1]
+        try:
+            ds = datasets.image_dataset_from_directory(
+                data, image_size=(height, width), batch_size=batch_size, shuffle=False,
+                color_mode="grayscale" if channels == 1 else "rgb")
+        except (ValueError, OSError) as exc:
+            raise click.BadParameter(str(exc), param_hint="--data") from None
+        loss, accuracy = model.evaluate(ds, verbose=0)
+        count = len(ds.file_paths)
+    click.echo(f"{count:,} images: loss {loss:.4f}, accuracy {accuracy:.4f}")

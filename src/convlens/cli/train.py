@@ -1,0 +1,60 @@
+"""``convlens train``: train a CNN and leave a run folder."""
+
+from __future__ import annotations
+
+import click
+
+from ..runs import BUILTIN_DATA, RunConfig, load_config, train
+
+_DEFAULTS = RunConfig()
+
+
+@click.command("train")
+@click.option("--model", default=_DEFAULTS.model, show_default=True,
+              help="Architecture from the zoo: mnist-convnet, lenet5, tutorial-cnn, tinyvgg, vgg16, ...")
+@click.option("--data", default=_DEFAULTS.data, show_default=True,
+              help=f"{' or '.join(BUILTIN_DATA)} (full set when found, else the shipped MNIST sample), "
+                   "or a folder holding one sub-folder of images per class.")
+@click.option("--epochs", type=click.IntRange(min=1), default=_DEFAULTS.epochs, show_default=True,
+              help="Passes over the training set.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=_DEFAULTS.batch_size, show_default=True,
+              help="Images per gradient step.")
+@click.option("--optimizer", type=click.Choice(["sgd", "adam", "adamw", "rmsprop"]), default=_DEFAULTS.optimizer,
+              show_default=True, help="Gradient-descent variant.")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Learning rate (default: the optimizer's Keras default, e.g. 0.001 for adam).")
+@click.option("--seed", type=int, default=_DEFAULTS.seed, show_default=True,
+              help="Random seed for weights, shuffling and dropout; the same seed repeats a CPU run exactly.")
+@click.option("--device", default=_DEFAULTS.device, show_default=True,
+              help="auto (a CUDA GPU when one is present), cpu, cuda or cuda:N.")
+@click.option("--validation-split", type=click.FloatRange(0, 1, max_open=True), default=_DEFAULTS.validation_split,
+              show_default=True, help="Fraction of the training set (its last samples) held out for val_ metrics.")
+@click.option("--image-size", type=(int, int), default=_DEFAULTS.image_size, show_default=True,
+              help="HEIGHT WIDTH that folder images are resized to.")
+@click.option("--sample", is_flag=True, help="Train on the MNIST sample shipped with convlens even if the full set is found.")
+@click.option("--no-pictures", is_flag=True, help="Skip drawing curves, confusion matrix, filters and feature maps.")
+@click.option("--out", default="", help="Run folder to create (default: runs/<model>-<date>-<time>).")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None,
+              help="Continue the interrupted run in this folder from its last completed epoch (other options are "
+                   "taken from the run).")
+def train_command(model: str, data: str, epochs: int, batch_size: int, optimizer: str, lr: float | None, seed: int,
+                  device: str, validation_split: float, image_size: tuple[int, int], sample: bool,
+                  no_pictures: bool, out: str, resume_dir: str | None) -> None:
+    """Train a CNN (default: the Keras MNIST convnet on MNIST) and write a run folder.
+
+    The folder holds model.keras, metrics.csv, summary.txt (with formulas),
+    run.json and pictures (curves.png, confusion.png, filters.png,
+    feature_maps.png). Interrupt it at any time and continue with --resume.
+    """
+    try:
+        if resume_dir is not None:
+            config = load_config(resume_dir)
+            result = train(config, resume=True)
+        else:
+            config = RunConfig(model=model, data=data, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
+                               lr=lr, seed=seed, device=device, validation_split=validation_split,
+                               image_size=image_size, sample=sample, pictures=not no_pictures, out=out)
+            result = train(config)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"Run folder: {result.out}")

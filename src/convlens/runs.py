@@ -1,0 +1,246 @@
+"""A training run as the ``convlens train`` command does it: data → model → fit → evaluate → run folder.
+
+The run folder holds everything a person needs afterwards:
+
+    model.keras        the trained model (Keras 3 format)
+    metrics.csv        one row per epoch (loss, accuracy, val_loss, val_accuracy)
+    summary.txt        the model summary with the formula behind every shape and parameter count
+    run.json           the run's settings and results (test loss and accuracy, timings)
+    class_names.json   the label of every output unit
+    checkpoint/        training state after each epoch, for ``--resume`` (removed when the run completes)
+    *.png              training curves, confusion matrix, first-layer filters, feature maps, architecture
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from ._io import atomic_write_text
+
+FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+BUILTIN_DATA = ("mnist", "fashion-mnist")
+
+
+@dataclass
+class RunConfig:
+    """Everything that defines a training run; ``convlens train`` has one flag per field."""
+
+    model: str = "mnist-convnet"  # a zoo name (see `convlens.zoo.list()`)
+    data: str = "mnist"  # "mnist", "fashion-mnist" or a folder of class sub-folders of images
+    epochs: int = 2  # passes over the training set
+    batch_size: int = 128  # images per gradient step
+    optimizer: str = "adam"  # sgd | adam | adamw | rmsprop
+    lr: float | None = None  # learning rate; None = the optimizer's Keras default
+    seed: int = 0  # seeds weights, shuffling and dropout: the same seed repeats a CPU run exactly
+    device: str = "auto"  # auto (a CUDA GPU when present) | cpu | cuda | cuda:N
+    validation_split: float = 0.1  # the last fraction of the training set, held out for val_ metrics
+    image_size: tuple[int, int] = (180, 180)  # (height, width) images are resized to, for folder data
+    sample: bool = False  # use the MNIST sample shipped with convlens even when the full set is found
+    pictures: bool = True  # draw curves, confusion matrix, filters and feature maps into the run folder
+    out: str = ""  # the run folder; empty = runs/<model>-<date-time>
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "RunConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"Unknown run settings {sorted(unknown)}; known ones are {sorted(known)}.")
+        values = dict(values)
+        if "image_size" in values:
+            values["image_size"] = tuple(values["image_size"])
+        return cls(**values)
+
+
+@dataclass
+class RunResult:
+    """What a finished run reports."""
+
+    out: Path
+    test_loss: float
+    test_accuracy: float
+    train_seconds: float
+    history: dict[str, list[float]] = field(default_factory=dict)
+    data_message: str = ""
+
+
+def _load_data(config: RunConfig, log: Callable[[str], None]) -> dict[str, Any]:
+    """Arrays (built-in sets) or streaming datasets (folders), plus input shape and class names."""
+    from . import datasets
+
+    if config.data in BUILTIN_DATA:
+        if config.sample and config.data != "mnist":
+            raise ValueError("--sample: only MNIST ships a sample; use --data mnist.")
+        if config.sample:
+            data = datasets.mnist.load_data(sample=True)
+            message = "Using the MNIST sample shipped with convlens (--sample)."
+        else:
+            loaded = datasets.load_or_sample(config.data, download=True)
+            data, message = loaded.data, loaded.message
+        log(message)
+        (x_train, y_train), (x_test, y_test) = data
+        names = FASHION_CLASSES if config.data == "fashion-mnist" else [str(i) for i in range(10)]
+        return {
+            "x_train": x_train[..., None], "y_train": y_train,  # (N, 28, 28, 1) uint8: channels last
+            "x_test": x_test[..., None], "y_test": y_test,
+            "input_shape": (*x_train.shape[1:], 1), "class_names": names, "message": message,
+        }
+    folder = Path(config.data)
+    if not folder.is_dir():
+        raise ValueError(
+            f"--data: received {config.data!r}; allowed are {', '.join(BUILTIN_DATA)} or a folder with one "
+            "sub-folder of images per class."
+        )
+    train, val = datasets.image_dataset_from_directory(
+        folder, validation_split=0.2, subset="both", seed=config.seed,
+        image_size=config.image_size, batch_size=config.batch_size)
+    message = f"Using images from {folder}: {len(train.file_paths)} for training, {len(val.file_paths)} for testing."
+    log(message)
+    return {"train_ds": train, "val_ds": val, "input_shape": (*config.image_size, 3),
+            "class_names": list(train.class_names), "message": message}
+
+
+def build_model(name: str, input_shape: tuple[int, ...], num_classes: int):
+    """A zoo model for this data: the input shape and class count are passed when the builder takes them."""
+    from . import zoo
+
+    builder_params = inspect.signature(zoo.registry._REGISTRY[zoo.registry._key(name)]).parameters \
+        if zoo.registry._key(name) in zoo.registry._REGISTRY else {}
+    kwargs: dict[str, Any] = {}
+    if "input_shape" in builder_params:
+        kwargs["input_shape"] = input_shape
+    if "num_classes" in builder_params:
+        kwargs["num_classes"] = num_classes
+    elif "classes" in builder_params:
+        kwargs["classes"] = num_classes
+    return zoo.create(name, **kwargs)
+
+
+def outputs_logits(model) -> bool:
+    """True when the last layer has no softmax/sigmoid, so the loss must apply it (``from_logits``)."""
+    from .layers import activations
+
+    last = model.layers[-1]
+    fn = getattr(last, "activation", None)
+    return not (fn in (activations.softmax, activations.sigmoid) or type(last).__name__ == "Softmax")
+
+
+def compile_for_classification(model, optimizer: str = "adam", lr: float | None = None) -> None:
+    """Compile with sparse categorical cross-entropy (from logits when the model outputs logits) and accuracy."""
+    from . import training
+
+    opt = training.optimizers.get(optimizer) if lr is None else training.optimizers.get(optimizer, learning_rate=lr)
+    loss = training.losses.SparseCategoricalCrossentropy(from_logits=outputs_logits(model))
+    model.compile(optimizer=opt, loss=loss, metrics=["accuracy"])
+
+
+def _default_out(model: str) -> Path:
+    return Path("runs") / f"{model}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
+          log: Callable[[str], None] = print) -> RunResult:
+    """Run training as ``convlens train`` does and fill the run folder.
+
+    Args:
+        config: the run's settings.
+        resume: continue the interrupted run in ``config.out`` from its last
+            completed epoch (its checkpoint holds weights, optimizer, epoch and
+            random state, so the result equals an uninterrupted run on CPU).
+        verbose: progress bar setting passed to ``fit``.
+        log: where one-line messages go.
+
+    Example:
+        >>> result = train(RunConfig(sample=True, epochs=1, pictures=False, out="/tmp/run"))  # doctest: +SKIP
+        >>> result.test_accuracy > 0.8  # doctest: +SKIP
+        True
+    """
+    from . import callbacks as callbacks_lib
+    from .utils import set_random_seed
+
+    out = Path(config.out) if config.out else _default_out(config.model)
+    config = dataclasses.replace(config, out=str(out))
+    out.mkdir(parents=True, exist_ok=True)
+    if not resume and (out / "checkpoint").exists():
+        raise ValueError(f"{out} holds an interrupted run; continue it with --resume {out} or choose another --out.")
+    atomic_write_text(out / "run.json", json.dumps({"config": dataclasses.asdict(config)}, indent=2))
+
+    set_random_seed(config.seed)
+    data = _load_data(config, log)
+    class_names = data["class_names"]
+    model = build_model(config.model, tuple(data["input_shape"]), len(class_names))
+    compile_for_classification(model, config.optimizer, config.lr)
+    atomic_write_text(out / "class_names.json", json.dumps(class_names))
+
+    callbacks = [
+        callbacks_lib.BackupAndRestore(out / "checkpoint"),
+        callbacks_lib.CSVLogger(out / "metrics.csv", append=resume),
+    ]
+    start = time.perf_counter()
+    if "train_ds" in data:
+        history = model.fit(data["train_ds"], epochs=config.epochs, validation_data=data["val_ds"],
+                            callbacks=callbacks, verbose=verbose, device=config.device)
+        test_loss, test_accuracy = model.evaluate(data["val_ds"], verbose=0)
+    else:
+        history = model.fit(data["x_train"], data["y_train"], batch_size=config.batch_size, epochs=config.epochs,
+                            validation_split=config.validation_split, callbacks=callbacks, verbose=verbose,
+                            device=config.device)
+        test_loss, test_accuracy = model.evaluate(data["x_test"], data["y_test"], batch_size=1024, verbose=0)
+    train_seconds = time.perf_counter() - start
+    log(f"Test accuracy: {test_accuracy:.4f} (loss {test_loss:.4f}) after {config.epochs} epochs in {train_seconds:.1f} s.")
+
+    model.save(out / "model.keras")
+    _write_summary(model, out / "summary.txt")
+    result = RunResult(out, float(test_loss), float(test_accuracy), train_seconds,
+                       {k: [float(v) for v in vs] for k, vs in history.history.items()}, data["message"])
+    atomic_write_text(out / "run.json", json.dumps({
+        "config": dataclasses.asdict(config),
+        "results": {"test_loss": result.test_loss, "test_accuracy": result.test_accuracy,
+                    "train_seconds": round(train_seconds, 2), "data": data["message"],
+                    "device": str(model.device)},
+        "history": result.history}, indent=2))
+    if config.pictures:
+        _draw_pictures(model, data, history, out, log)
+    return result
+
+
+def _write_summary(model, path: Path) -> None:
+    lines: list[str] = []
+    model.summary(print_fn=lines.append, explain=True)
+    atomic_write_text(path, "\n".join(lines) + "\n")
+
+
+def _draw_pictures(model, data: dict[str, Any], history, out: Path, log: Callable[[str], None]) -> None:
+    from . import lens
+
+    if "x_test" in data:
+        x, y = data["x_test"], data["y_test"]
+    else:
+        xs, ys = zip(*[batch for batch, _ in zip(data["val_ds"], range(8))])
+        x, y = np.concatenate(xs), np.concatenate(ys)
+    lens.plot_history(history, save=out / "curves.png")
+    lens.plot_confusion_matrix(model, x, y, class_names=data["class_names"], save=out / "confusion.png")
+    first_conv = next((l for l in model.layers if hasattr(l, "kernel") and l.kernel.dim() == 4), None)
+    if first_conv is not None:
+        lens.plot_filters(first_conv, save=out / "filters.png")
+    lens.plot_feature_maps(model, x[0], save=out / "feature_maps.png")
+    lens.plot_architecture(model, save=out / "architecture.png")
+    log(f"Pictures: {', '.join(p.name for p in sorted(out.glob('*.png')))}")
+
+
+def load_config(run_dir: str | Path) -> RunConfig:
+    """The settings of an earlier run, from its ``run.json``."""
+    path = Path(run_dir) / "run.json"
+    if not path.is_file():
+        raise ValueError(f"--resume: {run_dir} is not a run folder (no run.json in it).")
+    try:
+        return RunConfig.from_dict(json.loads(path.read_text())["config"])
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ValueError(f"--resume: {path} is damaged ({exc}).") from None
