@@ -9,7 +9,8 @@ Run: ``PYTHONPATH=src python bench/filters.py [--size 2048] [--repeats 7]``
 Each pair runs alternately (ours, scipy, ours, ...) so that background load
 hits both alike, and the best time of each is reported; the ratio is
 ours / scipy (below 1: convlens is faster). Results are checked against
-scipy before timing. torch uses its default thread count (one per core).
+scipy before timing. torch uses its default thread count (one per core)
+unless ``--threads`` says otherwise.
 """
 
 from __future__ import annotations
@@ -64,7 +65,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=2048, help="image side in pixels")
     parser.add_argument("--repeats", type=int, default=7, help="timed runs of each filter")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: torch's own, one per core)")
     args = parser.parse_args()
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
 
     image = np.random.default_rng(0).random((args.size, args.size), dtype=np.float32)
     print(f"{args.size}x{args.size} float32 | {cpu_name()} | torch {torch.__version__} "

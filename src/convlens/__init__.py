@@ -26,10 +26,10 @@ _LAZY = {
     "lens": "convlens.lens",
     "zoo": "convlens.zoo",
     "training": "convlens.training",
-    "callbacks": "convlens.training.callbacks",
-    "optimizers": "convlens.training.optimizers",
-    "losses": "convlens.training.losses",
-    "metrics": "convlens.training.metrics",
+    "callbacks": "convlens.callbacks",
+    "optimizers": "convlens.optimizers",
+    "losses": "convlens.losses",
+    "metrics": "convlens.metrics",
     "utils": "convlens.utils",
 }
 

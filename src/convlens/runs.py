@@ -36,7 +36,7 @@ class RunConfig:
     model: str = "mnist-convnet"  # a zoo name (see `convlens.zoo.list()`)
     data: str = "mnist"  # "mnist", "fashion-mnist" or a folder of class sub-folders of images
     epochs: int = 2  # passes over the training set
-    batch_size: int = 128  # images per gradient step
+    batch_size: int = 32  # images per gradient step (Keras fit's default; 2 epochs: 98.6-98.8 % vs 98.3-98.4 % at 64)
     optimizer: str = "adam"  # sgd | adam | adamw | rmsprop
     lr: float | None = None  # learning rate; None = the optimizer's Keras default
     seed: int = 0  # seeds weights, shuffling and dropout: the same seed repeats a CPU run exactly
@@ -45,6 +45,7 @@ class RunConfig:
     image_size: tuple[int, int] = (180, 180)  # (height, width) images are resized to, for folder data
     sample: bool = False  # use the MNIST sample shipped with convlens even when the full set is found
     pictures: bool = True  # draw curves, confusion matrix, filters and feature maps into the run folder
+    recipe: str | None = None  # a named recipe (convlens.recipes.RECIPES) fixing model, batch, epochs and schedule
     out: str = ""  # the run folder; empty = runs/<model>-<date-time>
 
     @classmethod
@@ -141,6 +142,20 @@ def compile_for_classification(model, optimizer: str = "adam", lr: float | None 
     model.compile(optimizer=opt, loss=loss, metrics=["accuracy"])
 
 
+def apply_recipe(config: RunConfig) -> RunConfig:
+    """The run settings with a named recipe's model, batch size, epochs, optimizer and split put in."""
+    if config.recipe is None:
+        return config
+    from .recipes import RECIPES
+
+    if config.recipe not in RECIPES:
+        raise ValueError(f"--recipe: received {config.recipe!r}; allowed are {', '.join(RECIPES)}.")
+    recipe = RECIPES[config.recipe]
+    return dataclasses.replace(config, model=recipe.model, epochs=recipe.epochs, batch_size=recipe.batch_size,
+                               optimizer=recipe.optimizer, lr=recipe.peak_lr,
+                               validation_split=recipe.validation_split)
+
+
 def _default_out(model: str) -> Path:
     return Path("runs") / f"{model}-{time.strftime('%Y%m%d-%H%M%S')}"
 
@@ -165,6 +180,7 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
     from . import callbacks as callbacks_lib
     from .utils import set_random_seed
 
+    config = apply_recipe(config)
     out = Path(config.out) if config.out else _default_out(config.model)
     config = dataclasses.replace(config, out=str(out))
     out.mkdir(parents=True, exist_ok=True)
@@ -183,6 +199,14 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
         callbacks_lib.BackupAndRestore(out / "checkpoint"),
         callbacks_lib.CSVLogger(out / "metrics.csv", append=resume),
     ]
+    if config.recipe is not None:
+        from .recipes import RECIPES, OneCycle
+
+        recipe = RECIPES[config.recipe]
+        train_size = len(data["x_train"]) * (1 - config.validation_split) if "x_train" in data else \
+            len(data["train_ds"].file_paths)
+        steps = -(-int(train_size) // config.batch_size) * config.epochs
+        callbacks.append(OneCycle(recipe.peak_lr, steps, recipe.warmup))
     start = time.perf_counter()
     if "train_ds" in data:
         history = model.fit(data["train_ds"], epochs=config.epochs, validation_data=data["val_ds"],

@@ -115,3 +115,13 @@ def test_resume_after_kill_equals_uninterrupted_run(tmp_path):
 def test_resume_refuses_a_folder_that_is_not_a_run(tmp_path):
     with pytest.raises(ValueError, match="not a run folder"):
         load_config(tmp_path)
+
+
+def test_recipe_fast_sets_model_batch_and_schedule(tmp_path):
+    out = tmp_path / "fast"
+    result = CliRunner().invoke(main, ["train", "--recipe", "fast", "--sample", "--no-pictures", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    run = json.loads((out / "run.json").read_text())
+    assert run["config"]["model"] == "mnist_fast" and run["config"]["batch_size"] == 256
+    assert run["config"]["validation_split"] == 0.0 and run["config"]["lr"] == 0.02
+    assert 0.0 <= run["results"]["test_accuracy"] <= 1.0  # 24 steps on the sample: the full set reaches 99 %

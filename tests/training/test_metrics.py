@@ -78,3 +78,13 @@ def test_loss_names_work_as_metrics_and_unknown_names_are_listed():
         metrics.CompiledMetrics(["accuracyy"])
     with pytest.raises(ValueError, match="unique"):
         metrics.CompiledMetrics(["mae", "mae"]).build(torch.zeros(2, 1), torch.zeros(2, 1))
+
+
+def test_keras_serialized_metrics_are_accepted():
+    metric = metrics.get({"module": "keras.metrics", "class_name": "BinaryAccuracy",
+                          "config": {"name": "bin_acc", "dtype": "float32", "threshold": 0.7}})
+    assert isinstance(metric, metrics.BinaryAccuracy) and metric.name == "bin_acc"
+    metric.update_state(torch.tensor([[1.0]]), torch.tensor([[0.6]]))  # 0.6 is below the 0.7 threshold
+    assert metric.result().item() == 0.0
+    with pytest.raises(ValueError, match="Unknown metric class 'AUC'"):
+        metrics.get({"class_name": "AUC", "config": {}})

@@ -185,6 +185,9 @@ def test_get_accepts_torch_optimizers_and_lists_allowed_names():
     assert optimizers.get_learning_rate(sgd) == 0.2
     with pytest.raises(ValueError, match=r"Unknown optimizer: optimizer='adamax'.*'adagrad', 'adam'"):
         optimizers.get("adamax")
+    assert optimizers.get("rmsprop", learning_rate=0.01, rho=0.8).rho == 0.8
+    with pytest.raises(TypeError, match="not to an optimizer object"):
+        optimizers.get(sgd, learning_rate=0.1)
     with pytest.raises(ValueError, match="learning_rate"):
         optimizers.Adam(learning_rate=-1)
     with pytest.raises(ValueError, match="momentum"):

@@ -9,8 +9,6 @@
 from __future__ import annotations
 
 import itertools
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -19,6 +17,7 @@ import click
 import numpy as np
 
 from .. import filters
+from .._io import atomic_write
 
 
 @dataclass(frozen=True)
@@ -120,11 +119,13 @@ def filter_command(image: Path, op: str, output: Path, gray: bool, compare: bool
             raise click.UsageError(str(exc)) from None
         results.append((label, to_uint8(filtered, signed=spec.signed)))
     if compare:
-        _atomic_write(output, lambda path: _compare_figure(to_uint8(pixels), results, image.name).savefig(path))
+        with atomic_write(output) as handle:
+            _compare_figure(to_uint8(pixels), results, image.name).savefig(handle, format="png")
     else:
         from PIL import Image
 
-        _atomic_write(output, lambda path: Image.fromarray(results[0][1]).save(path, format="PNG"))
+        with atomic_write(output) as handle:
+            Image.fromarray(results[0][1]).save(handle, format="PNG")
     click.echo(f"Wrote {output}")
 
 
@@ -219,16 +220,3 @@ def _compare_figure(original: np.ndarray, results: list[tuple[str, np.ndarray]],
         axes.set_title(label, fontsize=10)
         axes.set_axis_off()
     return figure
-
-
-def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
-    """Writes through ``write(temp_path)`` in the target folder, then renames: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".png")
-    os.close(handle)
-    try:
-        write(temp)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

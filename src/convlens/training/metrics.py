@@ -265,8 +265,9 @@ def get(identifier: Any, y_true_shape: tuple[int, ...] | None = None, y_pred_sha
         identifier: ``"accuracy"``/``"acc"`` (needs the batch shapes, see
             ``resolve_accuracy``), a metric name such as
             ``"sparse_categorical_accuracy"``, a loss name used as a metric
-            (``"mse"``, ``"binary_crossentropy"``...), a ``Metric`` instance
-            or a callable ``fn(y_true, y_pred)`` returning per-sample values.
+            (``"mse"``, ``"binary_crossentropy"``...), a ``Metric`` instance,
+            a callable ``fn(y_true, y_pred)`` returning per-sample values, or
+            Keras's serialized ``{"class_name": ..., "config": {...}}``.
         y_true_shape: shape of a batch of labels, to resolve ``"accuracy"``.
         y_pred_shape: shape of a batch of predictions, to resolve ``"accuracy"``.
 
@@ -280,6 +281,8 @@ def get(identifier: Any, y_true_shape: tuple[int, ...] | None = None, y_pred_sha
     """
     if isinstance(identifier, Metric):
         return identifier
+    if isinstance(identifier, dict) and "class_name" in identifier:
+        return _from_keras_config(identifier["class_name"], dict(identifier.get("config") or {}))
     if isinstance(identifier, str):
         if identifier in _ACCURACY:
             if y_true_shape is None or y_pred_shape is None:
@@ -296,6 +299,18 @@ def get(identifier: Any, y_true_shape: tuple[int, ...] | None = None, y_pred_sha
         f"Could not interpret metric: received {identifier!r} of type {type(identifier).__name__}; expected a "
         "metric name, a convlens Metric or a function (y_true, y_pred) -> per-sample values."
     )
+
+
+_BY_CLASS_NAME = {cls.__name__: cls for cls in _CLASSES.values()}
+
+
+def _from_keras_config(class_name: str, config: dict[str, Any]) -> Metric:
+    """A metric from Keras's serialized form (``dtype`` and ``from_sorted_ids`` only at their defaults)."""
+    if class_name not in _BY_CLASS_NAME:
+        raise ValueError(f"Unknown metric class {class_name!r}. Allowed are {sorted(_BY_CLASS_NAME)}.")
+    if config.pop("dtype", None) not in (None, "float32") or config.pop("from_sorted_ids", False):
+        raise ValueError(f"{class_name}: convlens computes metrics in float32 from unsorted scores.")
+    return _BY_CLASS_NAME[class_name](**config)
 
 
 class CompiledMetrics:

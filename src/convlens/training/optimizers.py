@@ -254,33 +254,37 @@ _BY_NAME: dict[str, type[Optimizer]] = {
 }
 
 
-def get(identifier: Any) -> torch.optim.Optimizer:
+def get(identifier: Any, **kwargs: Any) -> torch.optim.Optimizer:
     """An optimizer from a Keras name, a convlens optimizer, a ``torch.optim.Optimizer`` or a serialized dict.
 
     Names are case-insensitive: ``"sgd"``, ``"adam"``, ``"adamw"``,
-    ``"rmsprop"``, ``"adagrad"``, ``"nadam"`` (Keras's defaults). A
-    ``torch.optim.Optimizer`` is used as it is (its own update rule).
+    ``"rmsprop"``, ``"adagrad"``, ``"nadam"`` (Keras's defaults, unless
+    ``kwargs`` set other hyper-parameters). A ``torch.optim.Optimizer`` is
+    used as it is (its own update rule).
 
     Raises:
         ValueError: for an unknown name (the message lists the known ones).
-        TypeError: for anything else.
+        TypeError: for anything else, or ``kwargs`` with an optimizer object.
 
     Example:
         >>> get("adam")
         Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-07, amsgrad=False)
+        >>> get("SGD", learning_rate=0.1, momentum=0.9).learning_rate
+        0.1
     """
     if isinstance(identifier, torch.optim.Optimizer):
+        if kwargs:
+            raise TypeError(f"Hyper-parameters {sorted(kwargs)} apply to an optimizer name, not to an optimizer object.")
         return identifier
     if isinstance(identifier, str):
-        try:
-            return _BY_NAME[identifier.lower()]()
-        except KeyError:
-            raise ValueError(f"Unknown optimizer: optimizer={identifier!r}. Allowed names are {sorted(_BY_NAME)}.") from None
+        if identifier.lower() not in _BY_NAME:
+            raise ValueError(f"Unknown optimizer: optimizer={identifier!r}. Allowed names are {sorted(_BY_NAME)}.")
+        return _BY_NAME[identifier.lower()](**kwargs)
     if isinstance(identifier, dict) and "class_name" in identifier:
         name = str(identifier["class_name"]).lower()
         if name not in _BY_NAME:
             raise ValueError(f"Unknown optimizer class {identifier['class_name']!r}. Allowed are {sorted(_BY_NAME)}.")
-        return _BY_NAME[name].from_config(dict(identifier.get("config") or {}))
+        return _BY_NAME[name].from_config({**(identifier.get("config") or {}), **kwargs})
     raise TypeError(
         f"Could not interpret optimizer: received optimizer={identifier!r} of type {type(identifier).__name__}; "
         f"expected one of {sorted(_BY_NAME)}, a convlens optimizer or a torch.optim.Optimizer."

@@ -1,0 +1,46 @@
+"""Recipes: the one-cycle schedule and how a recipe overrides a run's settings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from convlens import Sequential, layers
+from convlens.recipes import RECIPES, OneCycle
+from convlens.runs import RunConfig, apply_recipe
+
+
+def test_one_cycle_rises_then_falls_to_zero():
+    schedule = OneCycle(peak=0.1, total_steps=10, warmup=0.2)
+    rates = [schedule.rate(s) for s in range(10)]
+    assert rates[:2] == pytest.approx([0.05, 0.1])
+    assert rates[1] == max(rates) and all(a >= b for a, b in zip(rates[1:], rates[2:]))
+    assert rates[-1] == pytest.approx(0.1 / 9)
+    with pytest.raises(ValueError, match="warmup=1.5"):
+        OneCycle(peak=0.1, total_steps=10, warmup=1.5)
+
+
+def test_one_cycle_sets_the_optimizer_rate_every_step():
+    model = Sequential([layers.Input((2,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    seen = []
+    schedule = OneCycle(peak=0.2, total_steps=4, warmup=0.5)
+    from convlens.callbacks import Callback
+
+    class Spy(Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            seen.append(self.model.optimizer.learning_rate)
+
+    x, y = np.ones((8, 2), np.float32), np.ones((8, 1), np.float32)
+    model.fit(x, y, batch_size=4, epochs=2, verbose=0, callbacks=[schedule, Spy()])
+    assert seen == pytest.approx([0.1, 0.2, 0.2 * 2 / 3, 0.2 / 3])
+
+
+def test_recipe_overrides_run_settings():
+    config = apply_recipe(RunConfig(recipe="fast", epochs=9, batch_size=7))
+    fast = RECIPES["fast"]
+    assert (config.model, config.epochs, config.batch_size, config.lr) == (fast.model, fast.epochs, fast.batch_size,
+                                                                           fast.peak_lr)
+    assert config.validation_split == 0.0
+    with pytest.raises(ValueError, match="--recipe: received 'slow'"):
+        apply_recipe(RunConfig(recipe="slow"))
