@@ -27,7 +27,8 @@ def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
     # permissions instead of owner-only 0600.
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.part")
     try:
-        with open(tmp, "xb") as handle:
+        # "x+b": readable too, for writers that seek back and read (h5py, zipfile).
+        with open(tmp, "x+b") as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
@@ -36,6 +37,22 @@ def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    _fsync_folder(target.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    # Makes the rename itself durable; some systems cannot open folders, and
+    # there the rename is still atomic, just not yet flushed.
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:

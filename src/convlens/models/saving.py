@@ -22,14 +22,14 @@ import datetime
 import io
 import json
 import os
-import secrets
 import zipfile
 import zlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Iterator
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import h5py
 
+from .._io import atomic_write
 from . import keras_format, keras_h5
 
 if TYPE_CHECKING:
@@ -211,43 +211,14 @@ def _require_built(model: "Model", action: str) -> None:
         )
 
 
-@contextlib.contextmanager
-def _atomic_file(path: Path) -> Iterator[BinaryIO]:
-    """A new file that becomes ``path`` only once completely written and flushed to disk.
+def _atomic_file(path: Path) -> contextlib.AbstractContextManager[BinaryIO]:
+    """A new file that becomes ``path`` only once completely written (see :func:`convlens._io.atomic_write`).
 
-    It is written beside ``path`` (same file system, so ``os.replace`` is an
-    atomic rename). On any error or interrupt it is removed and ``path`` keeps
-    its previous content; a killed process leaves at most the hidden
-    ``.<name>.<random>.tmp`` file, never a partial ``path``.
+    Like Keras, saving does not create missing folders.
     """
     if not path.parent.is_dir():
         raise FileNotFoundError(f"Cannot write {path}: the folder {path.parent} does not exist.")
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(temporary, "x+b") as file:
-            yield file
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _fsync_folder(path.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    # Makes the rename itself durable; some systems cannot open folders, and
-    # there the rename is still atomic, just not yet flushed.
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+    return atomic_write(path)
 
 
 def _read_archive(path: Path) -> tuple[dict[str, Any], bytes]:
