@@ -36,7 +36,9 @@ class RunConfig:
     model: str = "mnist-convnet"  # a zoo name (see `convlens.zoo.list()`)
     data: str = "mnist"  # "mnist", "fashion-mnist" or a folder of class sub-folders of images
     epochs: int = 2  # passes over the training set
-    batch_size: int = 32  # images per gradient step (Keras fit's default; 2 epochs: 98.6-98.8 % vs 98.3-98.4 % at 64)
+    # images per gradient step; 2 epochs of mnist-convnet on MNIST (seeds 0-2) reach 98.53-98.70 % test accuracy at
+    # 16, 98.42-98.53 % at 32, 98.3-98.4 % at 64 and 98.2 % at 128; on the 2-core CPU the whole run takes 90 s at 16
+    batch_size: int = 16
     optimizer: str = "adam"  # sgd | adam | adamw | rmsprop
     lr: float | None = None  # learning rate; None = the optimizer's Keras default
     seed: int = 0  # seeds weights, shuffling and dropout: the same seed repeats a CPU run exactly

@@ -22,13 +22,7 @@ def _register() -> None:
     from importlib import import_module
 
     for module_name, attr in _COMMANDS:
-        try:
-            module = import_module(f"convlens.cli.{module_name}")
-        except ModuleNotFoundError as exc:  # a command module not present in this build
-            if exc.name != f"convlens.cli.{module_name}":
-                raise
-            continue
-        main.add_command(getattr(module, attr))
+        main.add_command(getattr(import_module(f"convlens.cli.{module_name}"), attr))
 
 
 # (module, click command attribute) for every sub-command.
