@@ -197,9 +197,12 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
     compile_for_classification(model, config.optimizer, config.lr)
     atomic_write_text(out / "class_names.json", json.dumps(class_names))
 
+    resumed_epoch = _resume_point(out) if resume else None
+    # The checkpoint is the commit point of an epoch, so it is written last:
+    # a kill between the two leaves a metrics row that _resume_point trims.
     callbacks = [
+        callbacks_lib.CSVLogger(out / "metrics.csv", append=resumed_epoch is not None),
         callbacks_lib.BackupAndRestore(out / "checkpoint"),
-        callbacks_lib.CSVLogger(out / "metrics.csv", append=resume),
     ]
     if config.recipe is not None:
         from .recipes import RECIPES, OneCycle
@@ -259,6 +262,27 @@ def _draw_pictures(model, data: dict[str, Any], history, out: Path, log: Callabl
     lens.plot_feature_maps(model, x[0], save=out / "feature_maps.png")
     lens.plot_architecture(model, save=out / "architecture.png")
     log(f"Pictures: {', '.join(p.name for p in sorted(out.glob('*.png')))}")
+
+
+def _resume_point(out: Path) -> int | None:
+    """The last epoch the run's checkpoint completed (None: none did), with metrics.csv trimmed to match.
+
+    A run killed after writing an epoch's metrics row but before its
+    checkpoint repeats that epoch on resume, so the row is dropped here.
+    """
+    from .training.state import STATE_FILE, TrainingState
+
+    state_file = out / "checkpoint" / STATE_FILE
+    metrics = out / "metrics.csv"
+    if not state_file.exists():
+        metrics.unlink(missing_ok=True)
+        return None
+    epoch = TrainingState.load(state_file).epoch
+    if metrics.exists():
+        header, *rows = metrics.read_text().splitlines()
+        kept = [row for row in rows if row.split(",", 1)[0].isdigit() and int(row.split(",", 1)[0]) <= epoch]
+        atomic_write_text(metrics, "\n".join([header, *kept]) + "\n")
+    return epoch
 
 
 def load_config(run_dir: str | Path) -> RunConfig:

@@ -125,3 +125,17 @@ def test_recipe_fast_sets_model_batch_and_schedule(tmp_path):
     assert run["config"]["model"] == "mnist_fast" and run["config"]["batch_size"] == 256
     assert run["config"]["validation_split"] == 0.0 and run["config"]["lr"] == 0.02
     assert 0.0 <= run["results"]["test_accuracy"] <= 1.0  # 24 steps on the sample: the full set reaches 99 %
+
+
+def test_resume_trims_metrics_rows_past_the_checkpoint(tmp_path):
+    """A kill between an epoch's metrics row and its checkpoint must not leave a duplicate row after resuming."""
+    from convlens.runs import _resume_point
+    from convlens.training.state import STATE_FILE, TrainingState
+
+    (tmp_path / "checkpoint").mkdir()
+    TrainingState(epoch=0, model=[], optimizer=None, rng={}).save(tmp_path / "checkpoint" / STATE_FILE)
+    (tmp_path / "metrics.csv").write_text("epoch,loss\n0,0.5\n1,0.4\n")
+    assert _resume_point(tmp_path) == 0
+    assert (tmp_path / "metrics.csv").read_text() == "epoch,loss\n0,0.5\n"
+    (tmp_path / "checkpoint" / STATE_FILE).unlink()
+    assert _resume_point(tmp_path) is None and not (tmp_path / "metrics.csv").exists()
