@@ -33,7 +33,7 @@ _DEFAULTS = RunConfig()
               help="HEIGHT WIDTH that folder images are resized to.")
 @click.option("--recipe", type=click.Choice(["fast"]), default=None,
               help="A tuned recipe that fixes model, batch size, epochs and learning-rate schedule: 'fast' reaches "
-                   "99 % MNIST test accuracy in one epoch (see bench/RESULTS.md).")
+                   "about 99 % MNIST test accuracy in one epoch (see bench/RESULTS.md).")
 @click.option("--sample", is_flag=True, help="Train on the MNIST sample shipped with convlens even if the full set is found.")
 @click.option("--no-pictures", is_flag=True, help="Skip drawing curves, confusion matrix, filters and feature maps.")
 @click.option("--out", default="", help="Run folder to create (default: runs/<model>-<date>-<time>).")
