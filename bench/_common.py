@@ -7,13 +7,14 @@ thread pool or allocator state leaks into another's timings.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -37,6 +38,28 @@ def run_worker(script: str, peer: str, args: dict[str, Any], python: str | None 
         print(f"[{peer}] failed:\n{proc.stderr[-2000:]}", file=sys.stderr)
         return None
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def peer_parser(doc: str) -> argparse.ArgumentParser:
+    """The options every peer benchmark takes (its own are added by the caller)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    parser.add_argument("--keras-python", default=sys.executable,
+                        help="Python that has keras + tensorflow (default: this one)")
+    parser.add_argument("--peers", default="convlens,pytorch,keras")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--args", help=argparse.SUPPRESS)
+    return parser
+
+
+def run_peers(script: str, args: argparse.Namespace, workers: dict[str, Callable[..., dict]],
+              worker_args: dict[str, Any]) -> dict[str, dict[str, Any] | None] | None:
+    """In a worker process: run ``args.worker`` and print its JSON (returns None). Otherwise run every peer."""
+    if args.worker:
+        print(json.dumps(workers[args.worker](**json.loads(args.args))))
+        return None
+    return {peer: run_worker(script, peer, worker_args, args.keras_python if peer == "keras" else None)
+            for peer in args.peers.split(",")}
 
 
 def machine() -> str:

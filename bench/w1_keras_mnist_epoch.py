@@ -12,14 +12,12 @@ Run: ``python bench/w1_keras_mnist_epoch.py [--epochs 2] [--keras-python PATH]``
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, mnist, run_worker, table  # noqa: E402
+from _common import machine, mnist, peer_parser, run_peers, table  # noqa: E402
 
 BATCH, LR, SPLIT = 128, 1e-3, 0.1
 
@@ -123,22 +121,12 @@ WORKERS = {"convlens": worker_convlens, "pytorch": worker_pytorch, "keras": work
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = peer_parser(__doc__)
     parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
-    parser.add_argument("--keras-python", default=sys.executable,
-                        help="Python that has keras + tensorflow (default: this one)")
-    parser.add_argument("--peers", default="convlens,pytorch,keras")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
-    parser.add_argument("--args", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.worker:
-        print(json.dumps(WORKERS[args.worker](**json.loads(args.args))))
+    results = run_peers(__file__, args, WORKERS, {"epochs": args.epochs, "device": args.device})
+    if results is None:
         return
-    results = {}
-    for peer in args.peers.split(","):
-        python = args.keras_python if peer == "keras" else None
-        results[peer] = run_worker(__file__, peer, {"epochs": args.epochs, "device": args.device}, python)
     print(f"W1, {machine()}; epochs of 54,000 images, batch 128\n")
     base = results.get("keras")
     rows = []

@@ -12,14 +12,12 @@ Run: ``python bench/w3_predict.py [--keras-python PATH] [--device auto]``
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, mnist, run_worker, table  # noqa: E402
+from _common import machine, mnist, peer_parser, run_peers, table  # noqa: E402
 
 BATCHES = (32, 1024)
 
@@ -88,18 +86,10 @@ WORKERS = {"convlens": worker_convlens, "pytorch": worker_pytorch, "keras": work
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--keras-python", default=sys.executable)
-    parser.add_argument("--peers", default="convlens,pytorch,keras")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
-    parser.add_argument("--args", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.worker:
-        print(json.dumps(WORKERS[args.worker](**json.loads(args.args))))
+    args = peer_parser(__doc__).parse_args()
+    results = run_peers(__file__, args, WORKERS, {"device": args.device})
+    if results is None:
         return
-    results = {p: run_worker(__file__, p, {"device": args.device}, args.keras_python if p == "keras" else None)
-               for p in args.peers.split(",")}
     print(f"W3, {machine()}; 10,000 MNIST test images\n")
     base = results.get("keras")
     rows = []
