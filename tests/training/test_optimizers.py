@@ -192,3 +192,70 @@ def test_get_accepts_torch_optimizers_and_lists_allowed_names():
         optimizers.Adam(learning_rate=-1)
     with pytest.raises(ValueError, match="momentum"):
         optimizers.SGD(momentum=1.5)
+
+
+def run_with_device_scalars(optimizer, lrs) -> np.ndarray:
+    """``run`` with the learning rate and step count kept in tensors (the CUDA-graph mode), rates changing per step."""
+    w = torch.nn.Parameter(torch.tensor(W0, dtype=torch.float64))
+    optimizer.build([w])
+    optimizer.use_device_scalars(True)
+    for lr, g in zip(lrs, GRADS):
+        optimizer.learning_rate = lr
+        w.grad = torch.tensor(g)
+        optimizer.step()
+    assert optimizer.iterations == len(GRADS) and optimizer._device.step.item() == len(GRADS)
+    return w.detach().numpy()
+
+
+LRS = [0.01, 0.005, 0.02]
+DEVICE_SCALAR_CASES = {
+    "sgd": (lambda: optimizers.SGD(), lambda: keras_sgd(LRS)),
+    "sgd-nesterov": (lambda: optimizers.SGD(momentum=0.9, nesterov=True), lambda: keras_sgd(LRS, 0.9, True)),
+    "rmsprop-centered-momentum": (lambda: optimizers.RMSprop(momentum=0.5, epsilon=0.1, centered=True),
+                                  lambda: keras_rmsprop_lrs(LRS, momentum=0.5, eps=0.1, centered=True)),
+}
+
+
+def keras_rmsprop_lrs(lrs, rho=0.9, momentum=0.0, eps=1e-7, centered=False):
+    w, v, a, mom = W0.copy(), np.zeros(3), np.zeros(3), np.zeros(3)
+    for lr, g in zip(lrs, GRADS):
+        v = rho * v + (1 - rho) * g * g
+        a = rho * a + (1 - rho) * g
+        increment = lr * g / np.sqrt(v - a * a * centered + eps)
+        mom = momentum * mom + increment
+        w = w - mom
+    return w
+
+
+@pytest.mark.parametrize("case", sorted(DEVICE_SCALAR_CASES))
+def test_device_scalars_follow_the_same_rule_with_changing_learning_rates(case):
+    make, reference = DEVICE_SCALAR_CASES[case]
+    # float32 scalars (as Keras's) against float64 references: agreement to float32 rounding.
+    np.testing.assert_allclose(run_with_device_scalars(make(), LRS), reference(), rtol=2e-7)
+
+
+@pytest.mark.parametrize("make, reference", [
+    (lambda: optimizers.Adam(learning_rate=0.01, epsilon=0.1, amsgrad=True),
+     lambda: keras_adam(0.01, eps=0.1, amsgrad=True)),
+    (lambda: optimizers.AdamW(learning_rate=0.01, weight_decay=0.1), lambda: keras_adam(0.01, weight_decay=0.1)),
+    (lambda: optimizers.Adagrad(learning_rate=0.01, epsilon=0.01), lambda: keras_adagrad(0.01, eps=0.01)),
+])
+def test_device_scalars_keep_adam_bias_correction_and_decay(make, reference):
+    np.testing.assert_allclose(run_with_device_scalars(make(), [0.01] * 3), reference(), rtol=2e-7)
+
+
+def test_device_scalars_survive_a_state_round_trip_and_nadam_refuses_them():
+    w = torch.nn.Parameter(torch.tensor(W0))
+    opt = optimizers.Adam(learning_rate=0.01).build([w])
+    w.grad = torch.tensor(GRADS[0])
+    opt.step()
+    state, version = opt.state_dict(), opt.version
+    opt.use_device_scalars(True)
+    opt.load_state_dict(state)  # replaces the state tensors: a captured graph must notice
+    assert opt.version == version + 1 and opt._device.step.item() == 1.0
+    opt.use_device_scalars(False)
+    assert opt._device is None
+    with pytest.raises(ValueError, match="Nadam's update rule needs host scalars"):
+        optimizers.Nadam().build([w]).use_device_scalars(True)
+    with pytest.raises(ValueError, match="no weights yet"):
+        optimizers.Adam().use_device_scalars(True)

@@ -12,7 +12,11 @@ The loop is built for speed from the start:
   worth 11% of the Keras MNIST convnet's step time (2.81 ms/step, against
   3.15 ms/step when every step is read).
 - ``zero_grad(set_to_none=True)``; ``torch.inference_mode()`` to evaluate and predict.
-- A CUDA GPU is used when there is one (``device=`` overrides it).
+- A CUDA GPU is used when there is one (``device=`` overrides it), and
+  there the training step is captured once in a CUDA graph and replayed
+  for every batch (``graphs.py``): the fast recipe's epoch on an H100 went
+  from 1.67 s to 0.27 s. ``compile(jit_compile=False)`` or
+  ``run_eagerly=True`` keep every step eager, as they do in Keras.
 
 Measured for the Keras MNIST convnet (batch 128, 54,000 training images):
 on the 2-core CPU this was developed on, 41-58 ms/step, i.e. 17.5-24 s per
@@ -53,6 +57,7 @@ from . import optimizers as optimizers_lib
 from .batches import ArrayBatches, DatasetBatches, make_batches
 from .callback import Callback, CallbackList, History
 from .data import conform_input, expected_input_shape, is_array, prepare_inputs, resolve_device, split_validation, unpack
+from .graphs import CapturedStep, graphs_unavailable
 from .progress import ProgressBar, resolve_verbose
 
 __all__ = ["Trainer"]
@@ -80,6 +85,7 @@ class Trainer:
     _tracker: metrics_lib.CompiledMetrics | None = None
     _train_batches: Batches | None = None
     _initial_epoch: int | None = None
+    _eager_only: bool = False  # compile(run_eagerly=True) or jit_compile=False: no CUDA graphs
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -110,8 +116,12 @@ class Trainer:
             loss_weights, weighted_metrics, steps_per_execution: Keras options
                 for multi-output models and graph execution, accepted only at
                 their defaults.
-            run_eagerly, jit_compile, auto_scale_loss: accepted for Keras
-                compatibility; convlens always runs PyTorch eagerly in float32.
+            run_eagerly, jit_compile: on a CUDA GPU ``fit`` captures its
+                training step in a CUDA graph (convlens's counterpart of
+                Keras's compiled step); ``run_eagerly=True`` or
+                ``jit_compile=False`` run every step eagerly instead.
+            auto_scale_loss: accepted for Keras compatibility; convlens
+                trains in float32.
 
         Raises:
             ValueError: for unknown names (the message lists the allowed ones).
@@ -134,6 +144,7 @@ class Trainer:
         loss_fn = losses_lib.get(loss) if loss is not None else None
         tracker = metrics_lib.CompiledMetrics(metrics)
         self.optimizer, self.loss, self._loss_fn, self._tracker = resolved_optimizer, loss, loss_fn, tracker
+        self._eager_only = bool(run_eagerly) or jit_compile is False
         self.compiled = True
 
     @property
@@ -224,6 +235,9 @@ class Trainer:
         tracker = self._tracker
         progress = ProgressBar(verbose)
         logs: Logs = {}
+        step_fn: Callable[..., None] = self._train_step
+        if not self._eager_only and graphs_unavailable(target, self.optimizer) is None:
+            step_fn = CapturedStep(self._train_step, self, self.optimizer, tracker)  # type: ignore[arg-type]
         try:
             with self._mode(training=True):
                 callback_list.call("on_train_begin", None)
@@ -232,7 +246,7 @@ class Trainer:
                     tracker.reset()  # type: ignore[union-attr]
                     callback_list.call("on_epoch_begin", epoch, None)
                     progress.epoch_header(epoch, epochs)
-                    steps = self._run_batches(train_batches, self._train_step, callback_list, progress, "train",
+                    steps = self._run_batches(train_batches, step_fn, callback_list, progress, "train",
                                               tracker.result)  # type: ignore[union-attr]
                     logs = tracker.result()  # type: ignore[union-attr]
                     if val_batches is not None and validate_at(epoch):
@@ -246,6 +260,8 @@ class Trainer:
         finally:
             progress.close()
             self._train_batches = None
+            if isinstance(step_fn, CapturedStep):
+                step_fn.close()
         return self.history  # type: ignore[return-value]
 
     def _train_step(self, x: torch.Tensor, y: torch.Tensor) -> None:

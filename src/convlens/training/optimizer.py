@@ -10,6 +10,13 @@ before the update), gradient clipping (``clipnorm``, ``clipvalue``,
 ``global_clipnorm``), the ``iterations`` counter, the ``learning_rate``
 property and Keras's config. The update rules live in ``optimizers.py``.
 
+Device scalars: by default the learning rate and the step count are Python
+numbers, folded into each kernel's arguments (the fewest kernels, best on a
+CPU). ``use_device_scalars(True)`` keeps them in 0-d tensors on the weights'
+device instead, so that a step can be captured once in a CUDA graph and
+replayed with a new learning rate and step count each time (``fit`` does
+this on a GPU, see ``training/graphs.py``); the update rule is the same.
+
 Example:
     >>> import torch
     >>> from convlens.training.optimizers import SGD
@@ -22,13 +29,46 @@ Example:
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 import torch
 
-__all__ = ["Optimizer", "get_learning_rate", "set_learning_rate"]
+__all__ = ["Optimizer", "add_scaled_", "get_learning_rate", "set_learning_rate"]
 
 Tensors = list[torch.Tensor]
+Scalar = float | torch.Tensor  # a host number, or a 0-d tensor on the weights' device
+
+
+@dataclass
+class _DeviceScalars:
+    step: torch.Tensor  # float32 0-d: updates applied so far
+    lrs: list[torch.Tensor]  # float32 0-d per parameter group
+    host_lrs: list[float]  # the values last copied to `lrs`
+
+
+def add_scaled_(params: Tensors, tensors: Tensors, scale: Scalar, denominators: Tensors | None = None) -> None:
+    """``params += scale · tensors`` (``/ denominators`` when given), for a host or a device ``scale``.
+
+    A host number goes into one fused kernel (``alpha=``/``value=``); a
+    device scalar takes one kernel more per list, but no host sync.
+
+    Example:
+        >>> p = [torch.ones(2)]
+        >>> add_scaled_(p, [torch.ones(2)], torch.tensor(-0.5)); p[0].tolist()
+        [0.5, 0.5]
+    """
+    if isinstance(scale, torch.Tensor):
+        if denominators is None:
+            update = torch._foreach_mul(tensors, scale)
+        else:
+            update = torch._foreach_div(tensors, denominators)
+            torch._foreach_mul_(update, scale)
+        torch._foreach_add_(params, update)
+    elif denominators is None:
+        torch._foreach_add_(params, tensors, alpha=scale)
+    else:
+        torch._foreach_addcdiv_(params, tensors, denominators, value=scale)
 
 
 class Optimizer(torch.optim.Optimizer):
@@ -74,6 +114,8 @@ class Optimizer(torch.optim.Optimizer):
         self.iterations = 0  # update steps applied, as Keras's `optimizer.iterations`
         self.built = False
         self._hyper: dict[str, Any] = {}
+        self._device: _DeviceScalars | None = None
+        self.version = 0  # bumped whenever the state tensors are replaced (load_state_dict)
 
     # ------------------------------------------------------------- building
     def build(self, params: Iterable[torch.Tensor] | Iterable[dict[str, Any]]) -> "Optimizer":
@@ -100,6 +142,55 @@ class Optimizer(torch.optim.Optimizer):
         for group in getattr(self, "param_groups", []):
             group["lr"] = value
 
+    # ------------------------------------------------------ device scalars
+    #: Whether the update rule runs from device scalars (all but Nadam, whose
+    #: momentum schedule is a running product kept on the host).
+    supports_device_scalars = True
+
+    def use_device_scalars(self, enabled: bool) -> None:
+        """Keep the learning rate and step count in device tensors (``True``) or Python numbers (``False``).
+
+        With device scalars nothing in ``step()`` depends on host values, so a
+        step can be captured in a CUDA graph and replayed; the learning rate
+        set on the host (``learning_rate = ...``, a callback, ``param_groups``)
+        is copied over by ``sync_device_scalars()`` before each step.
+
+        Raises:
+            ValueError: before ``build``, or for an optimizer whose rule does not support it.
+
+        Example:
+            >>> from convlens.training.optimizers import Adam
+            >>> w = torch.nn.Parameter(torch.tensor([1.0]))
+            >>> opt = Adam(learning_rate=0.1).build([w]); opt.use_device_scalars(True)
+            >>> w.grad = torch.tensor([1.0]); opt.step(); round(w.item(), 4)
+            0.9
+        """
+        self._require_built("use_device_scalars")
+        if enabled and not self.supports_device_scalars:
+            raise ValueError(f"{type(self).__name__}'s update rule needs host scalars; it cannot use device scalars.")
+        if not enabled:
+            self._device = None
+            return
+        device = self.param_groups[0]["params"][0].device
+        self._device = _DeviceScalars(
+            step=torch.tensor(float(self.iterations), device=device),
+            lrs=[torch.tensor(float(g["lr"]), device=device) for g in self.param_groups],
+            host_lrs=[float(g["lr"]) for g in self.param_groups],
+        )
+
+    def sync_device_scalars(self) -> None:
+        """Copy learning rates changed on the host to the device scalars (no-op without them).
+
+        Cheap when nothing changed: one comparison per parameter group.
+        """
+        device = self._device
+        if device is None:
+            return
+        for i, group in enumerate(self.param_groups):
+            if group["lr"] != device.host_lrs[i]:
+                device.lrs[i].fill_(group["lr"])  # an asynchronous kernel, no host sync
+                device.host_lrs[i] = group["lr"]
+
     # ----------------------------------------------------------------- step
     @torch.no_grad()
     def step(self, closure: Any = None) -> Any:  # type: ignore[override]
@@ -108,19 +199,30 @@ class Optimizer(torch.optim.Optimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        for group in self.param_groups:
+        device = self._device
+        if device is not None:
+            # While a CUDA graph is being captured the host values must not be
+            # baked in: the caller syncs before every replay instead.
+            if not (device.step.is_cuda and torch.cuda.is_current_stream_capturing()):
+                self.sync_device_scalars()
+            device.step.add_(1.0)
+        for i, group in enumerate(self.param_groups):
             params = [p for p in group["params"] if p.grad is not None]
             if not params:
                 continue
             grads = self._clip([p.grad for p in params])
-            lr = group["lr"]
+            lr = group["lr"] if device is None else device.lrs[i]
             if self.weight_decay:
                 torch._foreach_mul_(params, 1.0 - lr * self.weight_decay)
             self._update(params, grads, [self.state[p] for p in params], lr)
         self.iterations += 1
         return loss
 
-    def _update(self, params: Tensors, grads: Tensors, states: list[dict[str, Any]], lr: float) -> None:
+    def _step_number(self) -> Scalar:
+        """The 1-based number of the update being applied (``t`` of the bias corrections)."""
+        return self.iterations + 1 if self._device is None else self._device.step
+
+    def _update(self, params: Tensors, grads: Tensors, states: list[dict[str, Any]], lr: Scalar) -> None:
         raise NotImplementedError
 
     def _clip(self, grads: Tensors) -> Tensors:
@@ -155,6 +257,9 @@ class Optimizer(torch.optim.Optimizer):
         self.iterations = int(state_dict.pop("iterations", 0))
         super().load_state_dict(state_dict)
         self._learning_rate = self.param_groups[0]["lr"]
+        self.version += 1
+        if self._device is not None:
+            self.use_device_scalars(True)  # new step count and learning rates, on the state's device
 
     def _require_built(self, what: str) -> None:
         if not self.built:

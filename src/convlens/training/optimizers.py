@@ -24,12 +24,12 @@ Example:
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import torch
 
-from .optimizer import Optimizer, Tensors, check_beta, check_non_negative, get_learning_rate, set_learning_rate
+from .optimizer import (Optimizer, Scalar, Tensors, add_scaled_, check_beta, check_non_negative, get_learning_rate,
+                        set_learning_rate)
 
 __all__ = [
     "SGD", "Adagrad", "Adam", "AdamW", "Nadam", "Optimizer", "RMSprop", "get", "get_learning_rate",
@@ -60,16 +60,16 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
         self._hyper = {"momentum": self.momentum, "nesterov": self.nesterov}
 
-    def _update(self, params: Tensors, grads: Tensors, states: list[dict[str, Any]], lr: float) -> None:
+    def _update(self, params: Tensors, grads: Tensors, states: list[dict[str, Any]], lr: Scalar) -> None:
         if not self.momentum:
-            torch._foreach_add_(params, grads, alpha=-lr)
+            add_scaled_(params, grads, -lr)
             return
         m = self._slots(states, params, "momentum")
         torch._foreach_mul_(m, self.momentum)
-        torch._foreach_add_(m, grads, alpha=-lr)  # m = μm - lr·g
+        add_scaled_(m, grads, -lr)  # m = μm - lr·g
         if self.nesterov:
             torch._foreach_add_(params, m, alpha=self.momentum)
-            torch._foreach_add_(params, grads, alpha=-lr)
+            add_scaled_(params, grads, -lr)
         else:
             torch._foreach_add_(params, m)
 
@@ -94,9 +94,9 @@ class Adam(Optimizer):
         self.amsgrad = bool(amsgrad)
         self._hyper = {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon, "amsgrad": self.amsgrad}
 
-    def _update(self, params: Tensors, grads: Tensors, states: list[dict[str, Any]], lr: float) -> None:
-        t = self.iterations + 1
-        alpha = lr * math.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t)
+    def _update(self, params: Tensors, grads: Tensors, states: list[dict[str, Any]], lr: Scalar) -> None:
+        t = self._step_number()
+        alpha = lr * (1.0 - self.beta_2**t) ** 0.5 / (1.0 - self.beta_1**t)  # host or device scalars alike
         m = self._slots(states, params, "momentum")
         v = self._slots(states, params, "velocity")
         torch._foreach_lerp_(m, grads, 1.0 - self.beta_1)  # m += (g - m)(1 - β₁)
@@ -107,7 +107,7 @@ class Adam(Optimizer):
             v = v_hat
         denominator = torch._foreach_sqrt(v)
         torch._foreach_add_(denominator, self.epsilon)
-        torch._foreach_addcdiv_(params, m, denominator, value=-alpha)
+        add_scaled_(params, m, -alpha, denominator)
 
 
 class AdamW(Adam):
@@ -151,7 +151,7 @@ class RMSprop(Optimizer):
         self.centered = bool(centered)
         self._hyper = {"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon, "centered": self.centered}
 
-    def _update(self, params: Tensors, grads: Tensors, states: list[dict[str, Any]], lr: float) -> None:
+    def _update(self, params: Tensors, grads: Tensors, states: list[dict[str, Any]], lr: Scalar) -> None:
         v = self._slots(states, params, "velocity")
         torch._foreach_mul_(v, self.rho)
         torch._foreach_addcmul_(v, grads, grads, value=1.0 - self.rho)
@@ -167,10 +167,10 @@ class RMSprop(Optimizer):
         if self.momentum > 0:
             m = self._slots(states, params, "momentum")
             torch._foreach_mul_(m, self.momentum)
-            torch._foreach_addcdiv_(m, grads, denominator, value=lr)
+            add_scaled_(m, grads, lr, denominator)
             torch._foreach_sub_(params, m)
         else:
-            torch._foreach_addcdiv_(params, grads, denominator, value=-lr)
+            add_scaled_(params, grads, -lr, denominator)
 
 
 class Adagrad(Optimizer):
@@ -191,12 +191,12 @@ class Adagrad(Optimizer):
         self.epsilon = check_non_negative("epsilon", epsilon)
         self._hyper = {"initial_accumulator_value": self.initial_accumulator_value, "epsilon": self.epsilon}
 
-    def _update(self, params: Tensors, grads: Tensors, states: list[dict[str, Any]], lr: float) -> None:
+    def _update(self, params: Tensors, grads: Tensors, states: list[dict[str, Any]], lr: Scalar) -> None:
         accumulator = self._slots(states, params, "accumulator", self.initial_accumulator_value)
         torch._foreach_addcmul_(accumulator, grads, grads)
         denominator = torch._foreach_add(accumulator, self.epsilon)
         torch._foreach_sqrt_(denominator)
-        torch._foreach_addcdiv_(params, grads, denominator, value=-lr)
+        add_scaled_(params, grads, -lr, denominator)
 
 
 class Nadam(Optimizer):
@@ -208,6 +208,7 @@ class Nadam(Optimizer):
     """
 
     _defaults_name = "nadam"
+    supports_device_scalars = False  # `u_product` is a running product on the host
 
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
                  weight_decay: float | None = None, clipnorm: float | None = None, clipvalue: float | None = None,
