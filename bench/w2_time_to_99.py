@@ -25,7 +25,7 @@ from _common import machine, mnist, table  # noqa: E402
 def run_recipe(recipe, x, y, xt, yt, device: str, seed: int) -> tuple[float, float]:
     import torch
 
-    from convlens import zoo
+    from convlens import optimizers, zoo
     from convlens.recipes import OneCycle
     from convlens.utils import set_random_seed
 
@@ -33,8 +33,9 @@ def run_recipe(recipe, x, y, xt, yt, device: str, seed: int) -> tuple[float, flo
         torch.cuda.synchronize()
     start = time.perf_counter()
     set_random_seed(seed)
-    model = zoo.create(recipe.model)
-    model.compile(optimizer=recipe.optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model = zoo.create(recipe.model, **recipe.model_options)
+    model.compile(optimizer=optimizers.get(recipe.optimizer, **recipe.optimizer_options),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     steps = -(-len(x) // recipe.batch_size) * recipe.epochs
     model.fit(x, y, batch_size=recipe.batch_size, epochs=recipe.epochs, verbose=0, device=device,
               callbacks=[OneCycle(recipe.peak_lr, steps, recipe.warmup)])
@@ -65,7 +66,8 @@ def main() -> None:
     for recipe in variants:
         runs = [run_recipe(recipe, x, y, xt, yt, device, seed) for seed in range(args.repeats)]
         later = runs[1:] or runs
-        rows.append([f"{recipe.model} b{recipe.batch_size} e{recipe.epochs} lr{recipe.peak_lr}",
+        options = " ".join(f"{k}={v}" for k, v in {**recipe.model_options, **recipe.optimizer_options}.items())
+        rows.append([f"{recipe.model} b{recipe.batch_size} e{recipe.epochs} lr{recipe.peak_lr} w{recipe.warmup} {options}",
                      f"{runs[0][0]:.2f}", f"{statistics.median(s for s, _ in later):.2f}",
                      " ".join(f"{a:.4f}" for _, a in runs)])
         print(rows[-1], flush=True)

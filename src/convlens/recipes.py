@@ -12,7 +12,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .training.callback import Callback
@@ -29,6 +29,8 @@ class Recipe:
     peak_lr: float  # learning rate at the top of the one-cycle schedule
     warmup: float  # fraction of the steps spent rising linearly from 0 to peak_lr
     validation_split: float = 0.0  # a recipe trains on every image; the test set measures it
+    model_options: dict[str, Any] = field(default_factory=dict)  # keyword arguments of the zoo builder
+    optimizer_options: dict[str, Any] = field(default_factory=dict)  # e.g. {"beta_2": 0.99}
 
 
 RECIPES: dict[str, Recipe] = {

@@ -116,12 +116,14 @@ def tinyvgg(input_shape: Sequence[int] = (64, 64, 3), num_classes: int = 10, hid
 
 
 @register
-def mnist_fast(input_shape: Sequence[int] = (28, 28, 1), num_classes: int = 10, weights: Weights = None) -> Sequential:
+def mnist_fast(input_shape: Sequence[int] = (28, 28, 1), num_classes: int = 10, weights: Weights = None,
+               filters: Sequence[int] = (16, 32, 64)) -> Sequential:
     """The ``--recipe fast`` model: three Conv-BatchNorm-ReLU blocks (16, 32, 64 filters), 1.49 M multiply-adds per image.
 
     BatchNorm (momentum 0.9, so one short epoch settles its statistics) lets
     the one-cycle schedule use large steps; the convolutions carry no bias
-    because the BatchNorm after each one has its own.
+    because the BatchNorm after each one has its own. ``filters`` sets the
+    three blocks' widths.
 
     Example:
         >>> mnist_fast().count_params()
@@ -131,12 +133,15 @@ def mnist_fast(input_shape: Sequence[int] = (28, 28, 1), num_classes: int = 10, 
         return [layers.Conv2D(filters, 3, padding=padding, use_bias=False), layers.BatchNormalization(momentum=0.9),
                 layers.ReLU(), *([layers.MaxPooling2D(2)] if pool else [])]
 
+    if len(filters) != 3 or not all(isinstance(f, int) and f > 0 for f in filters):
+        raise ValueError(f"mnist_fast: `filters` must be three positive integers; received filters={filters!r}.")
+    first, second, third = filters
     model = Sequential([
         layers.Input(tuple(input_shape)),
         layers.Rescaling(1.0 / 255),
-        *block(16, "same", True),   # 28×28×16 → 14×14×16
-        *block(32, "same", True),   # 14×14×32 → 7×7×32
-        *block(64, "valid", False),  # 5×5×64
+        *block(first, "same", True),   # 28×28×16 → 14×14×16
+        *block(second, "same", True),   # 14×14×32 → 7×7×32
+        *block(third, "valid", False),  # 5×5×64
         layers.Flatten(),
         layers.Dense(num_classes, activation="softmax"),
     ], name="mnist_fast")
