@@ -44,3 +44,25 @@ def test_recipe_overrides_run_settings():
     assert config.validation_split == 0.0
     with pytest.raises(ValueError, match="--recipe: received 'slow'"):
         apply_recipe(RunConfig(recipe="slow"))
+
+
+def test_a_recipe_passes_its_model_and_optimizer_options(monkeypatch, tmp_path):
+    import dataclasses
+
+    from convlens import recipes, runs
+
+    narrow = dataclasses.replace(RECIPES["fast"], model_options={"filters": (4, 8, 8)},
+                                 optimizer_options={"beta_2": 0.99})
+    monkeypatch.setitem(recipes.RECIPES, "narrow", narrow)
+    seen = {}
+    fit = Sequential.fit
+
+    def spy(model, *args, **kwargs):
+        seen["filters"] = [layer.filters for layer in model.layers if hasattr(layer, "filters")]
+        seen["beta_2"] = model.optimizer.beta_2
+        kwargs["steps_per_epoch"] = 2  # the options are what is checked, not the training
+        return fit(model, *args, **kwargs)
+
+    monkeypatch.setattr(Sequential, "fit", spy)
+    runs.train(RunConfig(recipe="narrow", sample=True, pictures=False, out=str(tmp_path / "run")), verbose=0)
+    assert seen == {"filters": [4, 8, 8], "beta_2": 0.99}

@@ -110,8 +110,11 @@ def _load_data(config: RunConfig, log: Callable[[str], None]) -> dict[str, Any]:
             "class_names": list(train.class_names), "message": message}
 
 
-def build_model(name: str, input_shape: tuple[int, ...], num_classes: int):
-    """A zoo model for this data: the input shape and class count are passed when the builder takes them."""
+def build_model(name: str, input_shape: tuple[int, ...], num_classes: int, **options: Any):
+    """A zoo model for this data: the input shape and class count are passed when the builder takes them.
+
+    ``options`` go to the builder as they are (a recipe's ``model_options``).
+    """
     from . import zoo
 
     builder_params = inspect.signature(zoo.registry._REGISTRY[zoo.registry._key(name)]).parameters \
@@ -123,7 +126,7 @@ def build_model(name: str, input_shape: tuple[int, ...], num_classes: int):
         kwargs["num_classes"] = num_classes
     elif "classes" in builder_params:
         kwargs["classes"] = num_classes
-    return zoo.create(name, **kwargs)
+    return zoo.create(name, **kwargs, **options)
 
 
 def outputs_logits(model) -> bool:
@@ -135,11 +138,16 @@ def outputs_logits(model) -> bool:
     return not (fn in (activations.softmax, activations.sigmoid) or type(last).__name__ == "Softmax")
 
 
-def compile_for_classification(model, optimizer: str = "adam", lr: float | None = None) -> None:
-    """Compile with sparse categorical cross-entropy (from logits when the model outputs logits) and accuracy."""
+def compile_for_classification(model, optimizer: str = "adam", lr: float | None = None, **options: Any) -> None:
+    """Compile with sparse categorical cross-entropy (from logits when the model outputs logits) and accuracy.
+
+    ``options`` are the optimizer's other hyper-parameters (a recipe's ``optimizer_options``).
+    """
     from . import training
 
-    opt = training.optimizers.get(optimizer) if lr is None else training.optimizers.get(optimizer, learning_rate=lr)
+    if lr is not None:
+        options["learning_rate"] = lr
+    opt = training.optimizers.get(optimizer, **options)
     loss = training.losses.SparseCategoricalCrossentropy(from_logits=outputs_logits(model))
     model.compile(optimizer=opt, loss=loss, metrics=["accuracy"])
 
@@ -193,8 +201,14 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
     set_random_seed(config.seed)
     data = _load_data(config, log)
     class_names = data["class_names"]
-    model = build_model(config.model, tuple(data["input_shape"]), len(class_names))
-    compile_for_classification(model, config.optimizer, config.lr)
+    recipe = None
+    if config.recipe is not None:
+        from .recipes import RECIPES, OneCycle
+
+        recipe = RECIPES[config.recipe]
+    model = build_model(config.model, tuple(data["input_shape"]), len(class_names),
+                        **(recipe.model_options if recipe else {}))
+    compile_for_classification(model, config.optimizer, config.lr, **(recipe.optimizer_options if recipe else {}))
     atomic_write_text(out / "class_names.json", json.dumps(class_names))
 
     resumed_epoch = _resume_point(out) if resume else None
@@ -204,10 +218,7 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
         callbacks_lib.CSVLogger(out / "metrics.csv", append=resumed_epoch is not None),
         callbacks_lib.BackupAndRestore(out / "checkpoint"),
     ]
-    if config.recipe is not None:
-        from .recipes import RECIPES, OneCycle
-
-        recipe = RECIPES[config.recipe]
+    if recipe is not None:
         train_size = len(data["x_train"]) * (1 - config.validation_split) if "x_train" in data else \
             len(data["train_ds"].file_paths)
         steps = -(-int(train_size) // config.batch_size) * config.epochs
