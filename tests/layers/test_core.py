@@ -85,6 +85,26 @@ def test_batchnorm_training_step_follows_keras_rule():
     assert bn.count_params() == 8 and len(bn.trainable_weights) == 2 and len(bn.non_trainable_weights) == 2
 
 
+def test_batchnorm_gradients_match_the_formula_and_a_single_value_per_channel_works():
+    x64 = torch.tensor(rng.standard_normal((4, 5, 3)) * 2 + 1, requires_grad=True)  # axis=1: 5 channels
+    bn = layers.BatchNormalization(axis=1, gamma_initializer="random_normal", beta_initializer="random_normal")
+    bn.build_from_shape((None, 5, 3))
+    x = x64.detach().float().requires_grad_(True)
+    weights = torch.randn(4, 5, 3, dtype=torch.float64)
+    (bn(x, training=True) * weights.float()).sum().backward()
+    gamma, beta = (torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in bn.get_weights()[:2])
+    mean, var = x64.mean(dim=(0, 2), keepdim=True), x64.var(dim=(0, 2), keepdim=True, correction=0)
+    expected = (x64 - mean) / torch.sqrt(var + 1e-3) * gamma.view(1, 5, 1) + beta.view(1, 5, 1)
+    (expected * weights).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), x64.grad.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(bn.gamma.grad.numpy(), gamma.grad.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(bn.beta.grad.numpy(), beta.grad.numpy(), rtol=1e-5)
+    single = layers.BatchNormalization(momentum=0.5, beta_initializer="ones")
+    y = single(torch.tensor([[2.0, -4.0]]), training=True)  # one sample: batch variance 0, output = beta
+    np.testing.assert_allclose(y.detach().numpy(), [[1.0, 1.0]], atol=1e-6)
+    np.testing.assert_allclose(single.get_weights()[2:], [[1.0, -2.0], [0.5, 0.5]], rtol=1e-6)
+
+
 def test_flatten_is_hwc_order():
     x = torch.arange(24.0).reshape(1, 2, 3, 4)
     assert layers.Flatten()(x).tolist()[0] == list(range(24))
