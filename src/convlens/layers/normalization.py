@@ -79,7 +79,8 @@ class BatchNormalization(Layer):
         # PyTorch's fused batch-norm kernels (one statistics pass, one fused
         # backward) instead of var_mean and four element-wise ops under
         # autograd: the mnist_fast step on an H100 spent 0.18 ms of its 0.87 ms
-        # in the separate reductions. The kernel updates running statistics
+        # in the separate reductions, and on the 2-core CPU the step (batch
+        # 256) went from 104 ms to 62 ms. The kernel updates running statistics
         # PyTorch's way (unbiased variance, momentum on the new value), so it
         # writes this batch's statistics into fresh tensors (momentum 1) and
         # Keras's rule is applied to them here.
