@@ -5,7 +5,8 @@ used), as in the public records this is compared with. Each run is repeated;
 the first run also pays for one-time start-up (CUDA context, kernel
 selection) and is reported separately.
 
-Run: ``python bench/w2_time_to_99.py [--repeats 3] [--device auto] [--grid]``
+Run: ``python bench/w2_time_to_99.py [--repeats 3] [--device auto] [--recipe NAME] [--grid JSON]``
+(the recipe defaults to ``fast`` on a GPU and ``fast-cpu`` on a CPU).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--recipe", choices=sorted(RECIPES), help="default: fast on a GPU, fast-cpu on a CPU")
     parser.add_argument("--grid", default="", help="JSON list of recipe overrides to try, e.g. "
                         '\'[{"batch_size": 256, "peak_lr": 0.02}]\'')
     args = parser.parse_args()
@@ -59,7 +61,7 @@ def main() -> None:
     (x, y), (xt, yt) = mnist()
     if device.startswith("cuda"):  # preloaded on the GPU, as the records measure
         x, y, xt, yt = (torch.as_tensor(a).to(device) for a in (x, y, xt, yt))
-    base = RECIPES["fast"]
+    base = RECIPES[args.recipe or ("fast" if device.startswith("cuda") else "fast-cpu")]
     variants = [base] + [dataclasses.replace(base, **o) for o in (json.loads(args.grid) if args.grid else [])]
     print(f"W2, {machine()}; device {device}\n")
     rows = []

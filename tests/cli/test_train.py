@@ -119,8 +119,10 @@ def test_resume_refuses_a_folder_that_is_not_a_run(tmp_path):
 
 def test_recipe_fast_sets_model_batch_and_schedule(tmp_path):
     out = tmp_path / "fast"
-    result = CliRunner().invoke(main, ["train", "--recipe", "fast", "--sample", "--no-pictures", "--out", str(out)])
+    result = CliRunner().invoke(main, ["train", "--recipe", "fast", "--sample", "--no-pictures", "--out", str(out),
+                                       "--device", "cpu"])
     assert result.exit_code == 0, result.output
+    assert "on a CPU --recipe fast-cpu" in result.output  # "fast" is tuned for a GPU
     run = json.loads((out / "run.json").read_text())
     assert run["config"]["model"] == "mnist_fast" and run["config"]["batch_size"] == 256
     assert run["config"]["validation_split"] == 0.0 and run["config"]["lr"] == 0.02
