@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from convlens import layers
+from convlens.layers import activations
 
 from .reference import conv_nd, tf_pads
 
@@ -189,3 +190,35 @@ def test_kernel_layout_round_trip(rank, cls):
     # torch layout inside: (out, in, *k)
     assert tuple(conv.kernel.shape) == (3, 2, *([2] * rank))
     assert list(itertools.chain(got_bias)) == [0, 1, 2]
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "softmax", None])
+def test_convolve_is_the_output_before_the_activation(activation):
+    conv = layers.Conv2D(4, 3, padding="same", activation=activation)
+    conv.build_from_shape((None, 6, 7, 2))
+    kernel = rng.standard_normal((3, 3, 2, 4)).astype(np.float32)
+    bias = rng.standard_normal(4).astype(np.float32)
+    conv.set_weights([kernel, bias])
+    x = rng.standard_normal((2, 6, 7, 2)).astype(np.float32)
+    pre = conv.convolve(torch.as_tensor(x))
+    assert pre.shape == (2, 4, 6, 7) and pre.movedim(1, -1).is_contiguous()  # channels first, channels-last memory
+    linear = conv_nd(x, kernel, bias, (1, 1), (1, 1), "same")
+    np.testing.assert_allclose(pre.movedim(1, -1).detach().numpy(), linear, rtol=1e-4, atol=1e-4)
+    reference = activations.get(activation)(torch.as_tensor(linear, dtype=torch.float32))
+    np.testing.assert_allclose(conv(torch.as_tensor(x)).detach().numpy(), reference.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_relu_in_place_on_the_conv_output_keeps_output_and_gradients():
+    """Conv2D(activation="relu") overwrites its own new output; numbers must equal a separate ReLU's."""
+    conv = layers.Conv2D(5, 3, activation="relu")
+    conv.build_from_shape((None, 8, 8, 3))
+    x = torch.as_tensor(rng.standard_normal((2, 8, 8, 3)).astype(np.float32)).requires_grad_()
+    y = conv(x)
+    x_ref = x.detach().clone().requires_grad_()
+    kernel_ref = conv.kernel.detach().clone().requires_grad_()
+    y_ref = torch.relu(torch.nn.functional.conv2d(x_ref.movedim(-1, 1), kernel_ref, conv.bias.detach())).movedim(1, -1)
+    assert torch.equal(y, y_ref) and y.is_contiguous()
+    grad = torch.as_tensor(rng.standard_normal(y.shape).astype(np.float32))
+    y.backward(grad)
+    y_ref.backward(grad)
+    assert torch.equal(x.grad, x_ref.grad) and torch.equal(conv.kernel.grad, kernel_ref.grad)

@@ -59,6 +59,32 @@ def test_dropout_only_while_training():
         layers.Dropout(1.5)
 
 
+@pytest.mark.parametrize("rate", [0.5, 0.25, 0.875, 0.3, 0.1])
+def test_dropout_drops_at_its_rate_and_scales_the_rest_exactly(rate):
+    # 0.5, 0.25 and 0.875 come from 1, 2 and 4-bit chunks (exact rates); 0.3 and 0.1 from 16-bit chunks.
+    torch.manual_seed(0)
+    x = torch.as_tensor(rng.standard_normal(1_000_003).astype(np.float32) + 5).requires_grad_()  # never 0
+    y = layers.Dropout(rate)(x, training=True)
+    dropped = (y == 0).double().mean().item()
+    assert abs(dropped - rate) < 5 * np.sqrt(rate * (1 - rate) / x.numel())  # 5 standard deviations
+    kept = y != 0
+    assert torch.equal(y[kept], x[kept] * np.float32(1 / (1 - rate)))  # Keras's scale, no extra rounding
+    y.backward(torch.ones_like(y))
+    assert torch.equal(x.grad, torch.where(kept, np.float32(1 / (1 - rate)), 0.0))
+
+
+def test_dropout_masks_differ_between_calls_and_follow_the_seed():
+    drop, x = layers.Dropout(0.5), torch.ones(4, 64)
+    torch.manual_seed(3)
+    first, second = drop(x, training=True), drop(x, training=True)
+    assert not torch.equal(first, second)
+    torch.manual_seed(3)
+    assert torch.equal(drop(x, training=True), first)
+    # every position is dropped sometimes and kept sometimes: no bit of the random words is stuck
+    masks = torch.stack([drop(x, training=True) for _ in range(200)])
+    assert bool(((masks == 0).any(0) & (masks != 0).any(0)).all())
+
+
 def test_relu_layer_options_and_softmax_axis():
     x = torch.tensor([-2.0, 0.5, 3.0, 8.0])
     np.testing.assert_allclose(layers.ReLU(max_value=6, negative_slope=0.1, threshold=1.0)(x).numpy(), [-0.3, -0.05, 3.0, 6.0], rtol=1e-6)

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from convlens import layers
+from convlens.layers.conv import apply_padding, pad_amounts
 
 from .reference import pool_nd
 
@@ -77,3 +78,21 @@ def test_pooling_has_no_weights():
     layer = layers.MaxPooling2D()
     layer(torch.zeros(1, 4, 4, 1))
     assert layer.count_params() == 0 and layer.get_weights() == []
+
+
+@pytest.mark.parametrize("cls", [layers.MaxPooling2D, layers.AveragePooling2D])
+@pytest.mark.parametrize("padding", ["valid", "same"])
+def test_pool_on_channels_first_equals_the_layer(cls, padding):
+    layer = cls(3, strides=2, padding=padding)
+    x = torch.as_tensor(rng.standard_normal((2, 7, 8, 3)).astype(np.float32))
+    y = layer.pool(x.movedim(-1, 1))  # (N, C, H, W) view in, (N, C, H', W') out
+    assert torch.equal(y.movedim(1, -1), layer(x))
+    np.testing.assert_allclose(y.movedim(1, -1).numpy(), pool_nd(x.numpy(), (3, 3), (2, 2), padding,
+                                                                 "max" if cls is layers.MaxPooling2D else "average"),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_valid_max_pooling_pads_nothing():
+    x = torch.zeros(1, 2, 6, 6)
+    padded, symmetric = apply_padding(x, pad_amounts(x.shape[2:], (2, 2), (2, 2), (1, 1), "valid"), float("-inf"))
+    assert padded is x and symmetric == (0, 0)  # the kernel is called on the input itself: no copy

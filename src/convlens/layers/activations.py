@@ -121,6 +121,31 @@ _BY_NAME: dict[str, Activation] = {
 }
 
 
+def activate_fresh(fn: Activation, y: torch.Tensor) -> torch.Tensor:
+    """``fn`` on a new channels-first tensor ``(N, C, *spatial)``, returned channels-last ``(N, *spatial, C)``.
+
+    ``y`` must be a tensor nothing else holds, such as a convolution's or a
+    pooling's output: ReLU then overwrites it in place, on the tensor itself
+    rather than on the channels-last view, and only when ``y`` is not itself
+    a view (1-D pooling returns one): an in-place op on a view makes autograd
+    copy the gradient twice in the backward pass. Other activations act on
+    the channels-last view, because softmax and its kin read the channel
+    axis. On the 2-core CPU, ReLU in place on a (128, 26, 26, 32)
+    convolution output took 0.15 ms (median 0.20) against 0.38 ms (0.47)
+    for a new tensor, best of 40 interleaved (bench/profile_cpu_step.py);
+    a new 11 MB tensor can also cost fresh pages from the kernel: inside a
+    training step of the MNIST convnet that ReLU took 0.7 ms at best and
+    5 ms at the median.
+
+    Example:
+        >>> activate_fresh(get("relu"), torch.tensor([[[-1.0, 2.0]]])).tolist()  # (1, 1, 2) -> (1, 2, 1)
+        [[[0.0], [2.0]]]
+    """
+    if fn is relu:
+        return (F.relu(y) if y._is_view() else F.relu_(y)).movedim(1, -1)
+    return fn(y.movedim(1, -1))
+
+
 def get(identifier: str | Activation | None) -> Activation:
     """Resolve an activation given by Keras name, callable or ``None`` (linear).
 

@@ -168,13 +168,27 @@ class BaseConv(Layer):
         return (input_shape[0], *spatial, self.filters)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return activations_lib.activate_fresh(self.activation, self.convolve(x))  # (N, *spatial_out, filters)
+
+    def convolve(self, x: torch.Tensor) -> torch.Tensor:
+        """The convolution before the activation, channels first: ``(N, *spatial, C)`` → ``(N, filters, *spatial_out)``.
+
+        The result is a new tensor whose memory is channels-last, so
+        ``.movedim(1, -1)`` gives the layer's own layout without a copy.
+
+        Example:
+            >>> import torch
+            >>> conv = Conv2D(8, 3, activation="relu")
+            >>> conv.build_from_shape((None, 28, 28, 1))
+            >>> conv.convolve(torch.zeros(2, 28, 28, 1)).shape
+            torch.Size([2, 8, 26, 26])
+        """
         x = x.movedim(-1, 1)  # (N, C, *spatial), a view
         pads = pad_amounts(x.shape[2:], self.kernel_size, self.strides, self.dilation_rate, self.padding)
         x, symmetric = apply_padding(x, pads)
-        y = _CONV_FNS[self.rank](
+        return _CONV_FNS[self.rank](
             x, self.kernel, self.bias, self.strides, symmetric or 0, self.dilation_rate, self.groups
         )  # (N, filters, *spatial_out)
-        return self.activation(y.movedim(1, -1))  # (N, *spatial_out, filters)
 
     def get_config(self) -> dict[str, Any]:
         return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import torch
@@ -81,14 +82,53 @@ class Dropout(Layer):
             return x
         if self.rate == 1:
             return torch.zeros_like(x)
-        # A comparison mask instead of F.dropout's bernoulli_: forward + backward
-        # of the MNIST convnet's Dropout took 2.3 ms instead of 3.7 ms per step
-        # on the 2-core CPU (batch 128, one thread).
-        keep = torch.rand_like(x) >= self.rate
-        return x * keep * (1.0 / (1.0 - self.rate))
+        return x * keep_mask(x, self.rate)  # the kept inputs scaled by 1 / (1 - rate), as Keras
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "rate": self.rate, "seed": self.seed, "noise_shape": None}
+
+
+def keep_mask(x: torch.Tensor, rate: float) -> torch.Tensor:
+    """A random ``0`` or ``1 / (1 - rate)`` per element of ``x`` (dtype and device of ``x``); ``0 < rate < 1``.
+
+    On a CPU the mask is made from random bits: ``torch.rand_like`` draws one
+    Mersenne-Twister number per element in a serial loop, while one random
+    int64 gives ``64 / w`` chunks of ``w`` bits, and an element is kept when
+    its chunk is at least ``rate * 2**w``. ``w`` is the fewest bits (1, 2, 4
+    or 8) that make ``rate * 2**w`` a whole number, so rates such as 0.5 or
+    0.25 are exact, and each random byte picks its ``8 / w`` mask values from
+    a 256-row table in one gather. Other rates use 16-bit chunks, which round
+    the rate to a multiple of 1/65536 (0.1 drops with probability 0.100006;
+    no rate drops more than 65535/65536). For the MNIST convnet's
+    Dropout(0.5) on (128, 1600) inputs, forward + backward took 0.36 ms
+    against 1.72 ms with ``rand_like`` and 0.87 ms unpacking the bits with
+    shifts instead of the table (2-core CPU, best of 100, interleaved);
+    Dropout(0.3) took 1.06 ms against 2.17 ms (bench/profile_cpu_step.py).
+    On other devices the uniform draw runs in parallel and is kept.
+
+    Example:
+        >>> sorted(keep_mask(torch.ones(1000), 0.5).unique().tolist())
+        [0.0, 2.0]
+    """
+    scale = 1.0 / (1.0 - rate)
+    if x.device.type != "cpu":
+        return (torch.rand_like(x) >= rate).to(x.dtype).mul_(scale)
+    bits = next((w for w in (1, 2, 4, 8) if float(rate * 2**w).is_integer()), 16)
+    threshold = min(round(rate * 2**bits), 2**bits - 1)
+    n = x.numel()
+    words = torch.randint(-2**63, 2**63 - 1, (-(-n * bits // 64),), dtype=torch.int64)
+    if bits == 16:  # int16 chunks run from -2**15: torch has no uint16 comparison
+        keep = words.view(torch.int16)[:n] >= threshold - 2**15
+        return keep.view(x.shape).to(x.dtype).mul_(scale)
+    table = _byte_masks(bits, threshold, scale, x.dtype)  # (256, 8 // bits)
+    return table.index_select(0, words.view(torch.uint8).int()).view(-1)[:n].view(x.shape)
+
+
+@functools.lru_cache(maxsize=64)
+def _byte_masks(bits: int, threshold: int, scale: float, dtype: torch.dtype) -> torch.Tensor:
+    """Row ``b``: the mask values of the ``8 // bits`` chunks of byte ``b``, lowest bits first."""
+    chunks = (torch.arange(256).unsqueeze(-1) >> torch.arange(0, 8, bits)) & (2**bits - 1)  # (256, 8 // bits)
+    return (chunks >= threshold).to(dtype) * scale
 
 
 class Activation(Layer):

@@ -55,14 +55,22 @@ class BasePooling(Layer):
         self.compute_output_shape(input_shape)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x.movedim(-1, 1)  # (N, C, *spatial)
+        return self.pool(x.movedim(-1, 1)).movedim(1, -1)  # (N, *spatial_out, C)
+
+    def pool(self, x: torch.Tensor) -> torch.Tensor:
+        """The pooling on a channels-first view: ``(N, C, *spatial)`` → ``(N, C, *spatial_out)`` in new memory.
+
+        Example:
+            >>> import torch
+            >>> MaxPooling2D().pool(torch.zeros(1, 8, 28, 28)).shape
+            torch.Size([1, 8, 14, 14])
+        """
         pads = pad_amounts(x.shape[2:], self.pool_size, self.strides, (1,) * self.rank, self.padding)
-        if self.mode == "max":
-            padded, symmetric = apply_padding(x, pads, value=float("-inf"))
-            y = _MAX[self.rank](padded, self.pool_size, self.strides, symmetric or 0)
-        else:
-            y = self._average(x, pads)
-        return y.movedim(1, -1)  # (N, *spatial_out, C)
+        if self.mode == "average":
+            return self._average(x, pads)
+        # "valid" (and any symmetric "same") pads inside the kernel: apply_padding copies nothing then.
+        padded, symmetric = apply_padding(x, pads, value=float("-inf"))
+        return _MAX[self.rank](padded, self.pool_size, self.strides, symmetric or 0)
 
     def _average(self, x: torch.Tensor, pads: list[tuple[int, int]]) -> torch.Tensor:
         symmetric = all(a == b for a, b in pads)

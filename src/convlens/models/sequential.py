@@ -10,6 +10,7 @@ from ..layers import deserialize
 from ..layers.base import Layer, Shape
 from ..layers.input_layer import InputLayer
 from ..layers.keras_tensor import KerasTensor
+from .fusion import run_stack
 from .model import Model
 
 
@@ -141,9 +142,7 @@ class Sequential(Model):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not x.is_floating_point():
             x = x.to(self.variable_dtype)  # uint8 images stay uint8 until they reach the model
-        for layer in self._stack:
-            x = layer(x)
-        return x
+        return run_stack(self._stack, x)  # ReLU after max-pooling where that is exact: see fusion.py
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         shape = tuple(input_shape)
