@@ -12,6 +12,9 @@ The loop is built for speed from the start:
   worth 11% of the Keras MNIST convnet's step time (2.81 ms/step, against
   3.15 ms/step when every step is read).
 - ``zero_grad(set_to_none=True)``; ``torch.inference_mode()`` to evaluate and predict.
+- On a CPU, freed activation memory is kept for the next step instead of
+  being returned to the kernel and faulted in again (``host_memory.py``):
+  the MNIST convnet's epoch went from 18.2 s to 12.9 s.
 - A CUDA GPU is used when there is one (``device=`` overrides it), and
   there the training step is captured once in a CUDA graph and replayed
   for every batch (``graphs.py``): the fast recipe's epoch on an H100 went
@@ -58,6 +61,7 @@ from .batches import ArrayBatches, DatasetBatches, make_batches
 from .callback import Callback, CallbackList, History
 from .data import conform_input, expected_input_shape, is_array, prepare_inputs, resolve_device, split_validation, unpack
 from .graphs import CapturedStep, graphs_unavailable
+from .host_memory import retain_freed_memory
 from .progress import ProgressBar, resolve_verbose
 
 __all__ = ["Trainer"]
@@ -473,7 +477,9 @@ class Trainer:
                             conform=lambda x: conform_input(x, expected, self.name))  # type: ignore[attr-defined]
 
     def _move_to(self, device: torch.device) -> None:
-        """Move the model (and any optimizer state) to ``device``."""
+        """Move the model (and any optimizer state) to ``device``; on a CPU, keep freed memory for reuse."""
+        if device.type == "cpu":
+            retain_freed_memory()  # 18.2 -> 12.9 s per epoch of the MNIST convnet: see host_memory.py
         if self.device == device:  # type: ignore[attr-defined]
             return
         self.to(device)  # type: ignore[attr-defined]
