@@ -42,7 +42,6 @@ Run: ``PYTHONPATH=src python bench/profile_cpu_step.py [--part ops,steps,profile
 from __future__ import annotations
 
 import argparse
-import ctypes
 import statistics
 import time
 from typing import Callable
@@ -52,11 +51,11 @@ import torch.nn.functional as F
 
 
 def keep_freed_memory() -> None:
-    """glibc: serve large blocks from the heap and never trim it, so freed activations are reused without faults."""
-    libc = ctypes.CDLL("libc.so.6")
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    libc.mallopt(m_mmap_threshold, 1 << 30)
-    libc.mallopt(m_trim_threshold, 1 << 30)
+    """glibc: serve large blocks from the heap and never trim it (what ``fit`` on a CPU does, ``host_memory.py``)."""
+    from convlens.training.host_memory import retain_freed_memory
+
+    if not retain_freed_memory():
+        raise SystemExit("--keep-freed-memory: glibc's mallopt is not available here (or an opt-out is set).")
 
 
 def interleaved(variants: dict[str, Callable[[], object]], repeats: int) -> dict[str, list[float]]:
