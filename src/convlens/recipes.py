@@ -43,10 +43,13 @@ RECIPES: dict[str, Recipe] = {
     # ended at 98.88-98.99 %; batch 128 at 16/32/64 took 0.29 s (99.02-99.20 %).
     "fast": Recipe(model="mnist_fast", epochs=1, batch_size=256, optimizer="adam", peak_lr=0.02, warmup=0.2,
                    model_options={"filters": (32, 64, 128)}, optimizer_options={"beta_2": 0.99}),
-    # The same schedule on the 16/32/64 model (1.49 M multiply-adds per image),
-    # for a CPU, where time follows the arithmetic: 4x fewer multiply-adds
-    # than "fast". On the H100 it reached 98.88-99.18 % (median 99.03 %).
-    "fast-cpu": Recipe(model="mnist_fast", epochs=1, batch_size=256, optimizer="adam", peak_lr=0.02, warmup=0.2),
+    # The 16/32/64 model (1.49 M multiply-adds per image, 4x fewer than
+    # "fast"), for a CPU, where time follows the arithmetic. Batch 128 with
+    # beta_2 0.99 trades 1.15x the CPU time of batch 256 (12.5 s against
+    # 10.9 s on the 2-core CPU) for accuracy: on the H100, 8 seeds reached
+    # 98.99-99.20 % (mean 99.14 %) against 98.88-99.18 % (mean 99.03 %).
+    "fast-cpu": Recipe(model="mnist_fast", epochs=1, batch_size=128, optimizer="adam", peak_lr=0.012, warmup=0.2,
+                       optimizer_options={"beta_2": 0.99}),
 }
 
 
