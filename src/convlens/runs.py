@@ -243,7 +243,8 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
                             device=config.device)
         test_loss, test_accuracy = model.evaluate(data["x_test"], data["y_test"], batch_size=1024, verbose=0)
     train_seconds = time.perf_counter() - start
-    log(f"Test accuracy: {test_accuracy:.4f} (loss {test_loss:.4f}) after {config.epochs} epochs in {train_seconds:.1f} s.")
+    epochs = f"{config.epochs} epoch{'s' if config.epochs != 1 else ''}"
+    log(f"Test accuracy: {test_accuracy:.4f} (loss {test_loss:.4f}) after {epochs} in {train_seconds:.1f} s.")
 
     model.save(out / "model.keras")
     _write_summary(model, out / "summary.txt")
