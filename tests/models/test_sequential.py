@@ -68,7 +68,7 @@ def test_predict_numpy_and_torch_inputs():
     b = model.predict(torch.as_tensor(x), batch_size=7, verbose=0)
     assert isinstance(a, np.ndarray) and a.shape == (70, 3) and a.dtype == np.float32
     np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-    direct = model(torch.as_tensor(x[:5]).float()).detach().numpy()
+    direct = model(torch.as_tensor(x[:5]).float().to(model.device)).detach().cpu().numpy()  # predict may use a GPU
     np.testing.assert_allclose(direct, a[:5], rtol=1e-5, atol=1e-6)
 
 
