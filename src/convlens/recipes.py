@@ -38,8 +38,8 @@ RECIPES: dict[str, Recipe] = {
     # Tuned on an H100, where fit replays its step from a CUDA graph and
     # width costs little: mnist_fast at 32/64/128 filters (5.8 M multiply-adds
     # per image), Adam (beta_2 0.99) under a one-cycle schedule peaking at
-    # 0.02, batch 256, one epoch. Measured (bench/w2_time_to_99.py, 8 seeds):
-    # 0.25 s, 99.05-99.16 %. The 16/32/64 model took 0.19 s but 4 of 24 runs
+    # 0.02, batch 256, one epoch. Measured (bench/w2_time_to_99.py, 10 seeds):
+    # 0.24 s, 99.06-99.24 %. The 16/32/64 model took 0.19 s but 4 of 24 runs
     # ended at 98.88-98.99 %; batch 128 at 16/32/64 took 0.29 s (99.02-99.20 %).
     "fast": Recipe(model="mnist_fast", epochs=1, batch_size=256, optimizer="adam", peak_lr=0.02, warmup=0.2,
                    model_options={"filters": (32, 64, 128)}, optimizer_options={"beta_2": 0.99}),
