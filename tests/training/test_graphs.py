@@ -25,6 +25,8 @@ def test_graphs_are_only_attempted_on_a_gpu_with_a_convlens_optimizer_that_suppo
     assert graphs.graphs_unavailable(torch.device("cpu")) == "the device is not a CUDA GPU"
     gpu = torch.device("cuda")
     assert graphs.graphs_unavailable(gpu, optimizers.Adam()) is None
+    assert graphs.graphs_unavailable(gpu, optimizers.Adam(), steps=graphs.MIN_STEPS) is None
+    assert "too few steps" in graphs.graphs_unavailable(gpu, optimizers.Adam(), steps=graphs.MIN_STEPS - 1)
     assert "host-side state" in graphs.graphs_unavailable(gpu, optimizers.Nadam())
     w = torch.nn.Parameter(torch.zeros(1))
     assert "not a convlens optimizer" in graphs.graphs_unavailable(gpu, torch.optim.SGD([w], lr=0.1))
@@ -79,6 +81,12 @@ def train(eager: bool, optimizer: str = "adam", extra: list | None = None, extra
     history = model.fit(x, y, batch_size=64, epochs=epochs, verbose=0, validation_split=0.0, device="cuda",
                         callbacks=[OneCycle(0.05, steps, 0.3), *(extra_callbacks or [])])
     return model, history
+
+
+@pytest.fixture(autouse=True)
+def capture_small_runs(monkeypatch):
+    """The tests' runs have 10-20 steps; the default leaves calls that short eager."""
+    monkeypatch.setattr(graphs, "MIN_STEPS", 1)
 
 
 @pytest.fixture
@@ -166,3 +174,26 @@ def test_dropout_draws_new_masks_on_every_replay():
         both = nonzero_a & nonzero_b
         # A frozen mask would agree everywhere; independent masks agree about half the time.
         assert (kept_a[both] == kept_b[both]).float().mean().item() < 0.6
+
+
+@cuda
+def test_evaluate_and_predict_replay_the_inference_step_with_the_eager_results(deterministic_cudnn, monkeypatch):
+    replays = []
+    close = graphs.CapturedStep.close
+    monkeypatch.setattr(graphs.CapturedStep, "close", lambda self: (replays.append(self.replays), close(self)))
+    model, _ = train(eager=True)  # trained eagerly: no graph so far
+    assert replays == []
+    x, y = images(130, seed=1)  # batches of 16: eight full ones and a last one of 2
+    eager_predictions = model.predict(x, batch_size=16, verbose=0)
+    eager_logs = model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # graphs allowed
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        predictions = model.predict(x, batch_size=16, verbose=0)
+        logs = model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
+    # 9 batches each: 2 warm-up, 1 capture, 5 replays, the last (smaller) one eager.
+    assert replays == [5, 5]
+    np.testing.assert_allclose(predictions, eager_predictions, rtol=1e-5, atol=1e-6)
+    assert logs == pytest.approx(eager_logs, rel=1e-5)
+    # Every batch's rows are its own (a replay's output is copied before the next replay overwrites it).
+    assert len({row.tobytes() for row in predictions}) > 100
