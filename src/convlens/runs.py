@@ -110,12 +110,6 @@ def _load_data(config: RunConfig, log: Callable[[str], None]) -> dict[str, Any]:
             "class_names": list(train.class_names), "message": message}
 
 
-def _runs_on_cpu(device: str) -> bool:
-    import torch
-
-    return device == "cpu" or (device == "auto" and not torch.cuda.is_available())
-
-
 def build_model(name: str, input_shape: tuple[int, ...], num_classes: int, **options: Any):
     """A zoo model for this data: the input shape and class count are passed when the builder takes them.
 
@@ -209,10 +203,13 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
     class_names = data["class_names"]
     recipe = None
     if config.recipe is not None:
+        import torch
+
         from .recipes import RECIPES, OneCycle
+        from .training.data import resolve_device
 
         recipe = RECIPES[config.recipe]
-        if config.recipe == "fast" and _runs_on_cpu(config.device):
+        if config.recipe == "fast" and resolve_device(config.device, torch.device("cpu")).type == "cpu":
             log("--recipe fast is tuned for a GPU; on a CPU --recipe fast-cpu trains a model with 4x fewer "
                 "multiply-adds per image.")
     model = build_model(config.model, tuple(data["input_shape"]), len(class_names),
