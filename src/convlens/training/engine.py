@@ -19,15 +19,15 @@ The loop is built for speed from the start:
   there the training step (and the evaluation and prediction steps) is
   captured once in a CUDA graph and replayed for every batch
   (``graphs.py``): the fast recipe's epoch on an H100 went from 1.67 s to
-  0.27 s. ``compile(jit_compile=False)`` or
-  ``run_eagerly=True`` keep every step eager, as they do in Keras.
+  0.27 s. ``compile(jit_compile=False)`` or ``run_eagerly=True`` keep every
+  step eager, as they do in Keras.
 
 Measured for the Keras MNIST convnet (batch 128, 54,000 training images,
 bench/w1_keras_mnist_epoch.py): on the 2-core CPU this was developed on,
 ≈ 30 ms/step, 13.8 s per epoch: the convolutions' passes ≈ 22 ms, pooling
 ≈ 4 ms, everything else (the engine's batching, loss, metrics and Adam
-included) ≈ 4 ms. On an
-H100 with the CUDA-graph step: 0.25 s per epoch (eager steps: 1.63 s).
+included) ≈ 4 ms. On an H100 with the CUDA-graph step: 0.25 s per epoch
+(eager steps: 1.63 s).
 
 The loss is computed from the model's output exactly as Keras does, also
 for a softmax output with a from-probabilities cross-entropy: fusing the two
