@@ -18,14 +18,18 @@ W0 = np.array([0.5, -1.0, 2.0])
 GRADS = [np.array([0.1, -0.3, 0.2]), np.array([-0.4, 0.2, 0.05]), np.array([0.3, 0.1, -0.2])]
 
 
-def run(optimizer, lrs=None) -> np.ndarray:
+def run(optimizer, lrs=None, device_scalars: bool = False) -> np.ndarray:
+    """Three steps on ``W0``; ``device_scalars`` keeps the rate and step count in tensors (the CUDA-graph mode)."""
     w = torch.nn.Parameter(torch.tensor(W0, dtype=torch.float64))
     optimizer.build([w])
+    optimizer.use_device_scalars(device_scalars)
     for step, g in enumerate(GRADS):
         if lrs is not None:
             optimizer.learning_rate = lrs[step]
         w.grad = torch.tensor(g)
         optimizer.step()
+    if device_scalars:
+        assert optimizer.iterations == len(GRADS) and optimizer._device.step.item() == len(GRADS)
     return w.detach().numpy()
 
 
@@ -54,14 +58,16 @@ def keras_adam(lr, b1=0.9, b2=0.999, eps=1e-7, amsgrad=False, weight_decay=None)
 
 
 def keras_rmsprop(lr, rho=0.9, momentum=0.0, eps=1e-7, centered=False):
+    """Keras's RMSprop; ``lr`` is one rate or a rate per step."""
     w, v, a, mom = W0.copy(), np.zeros(3), np.zeros(3), np.zeros(3)
-    for g in GRADS:
+    rates = lr if isinstance(lr, list) else [lr] * len(GRADS)
+    for rate, g in zip(rates, GRADS):
         v = rho * v + (1 - rho) * g * g
         if centered:
             a = rho * a + (1 - rho) * g
-            increment = lr * g / np.sqrt(v - a * a + eps)
+            increment = rate * g / np.sqrt(v - a * a + eps)
         else:
-            increment = lr * g / np.sqrt(v + eps)
+            increment = rate * g / np.sqrt(v + eps)
         if momentum:
             mom = momentum * mom + increment
             w = w - mom
@@ -194,44 +200,20 @@ def test_get_accepts_torch_optimizers_and_lists_allowed_names():
         optimizers.SGD(momentum=1.5)
 
 
-def run_with_device_scalars(optimizer, lrs) -> np.ndarray:
-    """``run`` with the learning rate and step count kept in tensors (the CUDA-graph mode), rates changing per step."""
-    w = torch.nn.Parameter(torch.tensor(W0, dtype=torch.float64))
-    optimizer.build([w])
-    optimizer.use_device_scalars(True)
-    for lr, g in zip(lrs, GRADS):
-        optimizer.learning_rate = lr
-        w.grad = torch.tensor(g)
-        optimizer.step()
-    assert optimizer.iterations == len(GRADS) and optimizer._device.step.item() == len(GRADS)
-    return w.detach().numpy()
-
-
 LRS = [0.01, 0.005, 0.02]
 DEVICE_SCALAR_CASES = {
     "sgd": (lambda: optimizers.SGD(), lambda: keras_sgd(LRS)),
     "sgd-nesterov": (lambda: optimizers.SGD(momentum=0.9, nesterov=True), lambda: keras_sgd(LRS, 0.9, True)),
     "rmsprop-centered-momentum": (lambda: optimizers.RMSprop(momentum=0.5, epsilon=0.1, centered=True),
-                                  lambda: keras_rmsprop_lrs(LRS, momentum=0.5, eps=0.1, centered=True)),
+                                  lambda: keras_rmsprop(LRS, momentum=0.5, eps=0.1, centered=True)),
 }
-
-
-def keras_rmsprop_lrs(lrs, rho=0.9, momentum=0.0, eps=1e-7, centered=False):
-    w, v, a, mom = W0.copy(), np.zeros(3), np.zeros(3), np.zeros(3)
-    for lr, g in zip(lrs, GRADS):
-        v = rho * v + (1 - rho) * g * g
-        a = rho * a + (1 - rho) * g
-        increment = lr * g / np.sqrt(v - a * a * centered + eps)
-        mom = momentum * mom + increment
-        w = w - mom
-    return w
 
 
 @pytest.mark.parametrize("case", sorted(DEVICE_SCALAR_CASES))
 def test_device_scalars_follow_the_same_rule_with_changing_learning_rates(case):
     make, reference = DEVICE_SCALAR_CASES[case]
     # float32 scalars (as Keras's) against float64 references: agreement to float32 rounding.
-    np.testing.assert_allclose(run_with_device_scalars(make(), LRS), reference(), rtol=2e-7)
+    np.testing.assert_allclose(run(make(), LRS, device_scalars=True), reference(), rtol=2e-7)
 
 
 @pytest.mark.parametrize("make, reference", [
@@ -241,7 +223,7 @@ def test_device_scalars_follow_the_same_rule_with_changing_learning_rates(case):
     (lambda: optimizers.Adagrad(learning_rate=0.01, epsilon=0.01), lambda: keras_adagrad(0.01, eps=0.01)),
 ])
 def test_device_scalars_keep_adam_bias_correction_and_decay(make, reference):
-    np.testing.assert_allclose(run_with_device_scalars(make(), [0.01] * 3), reference(), rtol=2e-7)
+    np.testing.assert_allclose(run(make(), [0.01] * 3, device_scalars=True), reference(), rtol=2e-7)
 
 
 def test_device_scalars_survive_a_state_round_trip_and_nadam_refuses_them():
