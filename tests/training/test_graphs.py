@@ -90,6 +90,15 @@ def capture_small_runs(monkeypatch):
 
 
 @pytest.fixture
+def replays(monkeypatch) -> list[int]:
+    """How many replays each captured step made, appended when it closes."""
+    counts: list[int] = []
+    close = graphs.CapturedStep.close
+    monkeypatch.setattr(graphs.CapturedStep, "close", lambda self: (counts.append(self.replays), close(self)))
+    return counts
+
+
+@pytest.fixture
 def deterministic_cudnn():
     saved = torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark
     torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
@@ -108,10 +117,7 @@ def assert_same_training(a, b, rtol=1e-4, atol=1e-5):
 
 @cuda
 @pytest.mark.parametrize("optimizer", ["adam", "sgd", "rmsprop"])
-def test_graph_replay_trains_as_eager_steps_do(optimizer, deterministic_cudnn, monkeypatch):
-    replays = []
-    close = graphs.CapturedStep.close
-    monkeypatch.setattr(graphs.CapturedStep, "close", lambda self: (replays.append(self.replays), close(self)))
+def test_graph_replay_trains_as_eager_steps_do(optimizer, deterministic_cudnn, replays):
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)  # a failed capture would warn
         graphed = train(eager=False, optimizer=optimizer)
@@ -177,10 +183,7 @@ def test_dropout_draws_new_masks_on_every_replay():
 
 
 @cuda
-def test_evaluate_and_predict_replay_the_inference_step_with_the_eager_results(deterministic_cudnn, monkeypatch):
-    replays = []
-    close = graphs.CapturedStep.close
-    monkeypatch.setattr(graphs.CapturedStep, "close", lambda self: (replays.append(self.replays), close(self)))
+def test_evaluate_and_predict_replay_the_inference_step_with_the_eager_results(deterministic_cudnn, replays):
     model, _ = train(eager=True)  # trained eagerly: no graph so far
     assert replays == []
     x, y = images(130, seed=1)  # batches of 16: eight full ones and a last one of 2
