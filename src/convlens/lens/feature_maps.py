@@ -16,7 +16,7 @@ from matplotlib.figure import Figure, SubFigure
 
 from ..layers import BaseConv, BasePooling, Conv2DTranspose, DepthwiseConv2D, Layer
 from ..models import Model
-from .figures import MAP_CMAP, SIGNED_CMAP, bare, grid_shape, new_figure, show_image, styled
+from .figures import MAP_CMAP, SIGNED_CMAP, grid_shape, new_figure, numbered_panels, show_image, styled
 from .probe import LayerRef, activations, resolve_layers
 
 PANEL_INCHES = 0.8  # one feature map
@@ -123,13 +123,7 @@ def _layer_section(section: SubFigure, layer: Layer, maps: np.ndarray, n: int, c
     vmin, vmax, cmap = map_scale(maps)
     rows = grid_shape(n, MAX_COLUMNS)[0]
     axes = section.subplots(rows, columns, squeeze=False)
-    image = None
-    for i, ax in enumerate(axes.flat):
-        if i >= n:
-            ax.set_visible(False)
-            continue
-        image = ax.imshow(maps[:, :, i], cmap=cmap, vmin=vmin, vmax=vmax)
-        bare(ax, str(i))
+    image = numbered_panels(axes, n, lambda ax, i: ax.imshow(maps[:, :, i], cmap=cmap, vmin=vmin, vmax=vmax))
     section.colorbar(image, ax=axes, shrink=0.9, aspect=12 * rows)
     h, w, c = maps.shape
     which = f"maps 0–{n - 1} of {c}" if n < c else f"all {c} maps"

@@ -159,6 +159,26 @@ def bare(ax: Axes, title: str | None = None) -> None:
         ax.set_title(title, fontsize=8, pad=2)
 
 
+def numbered_panels(axes: np.ndarray, n: int, draw: Callable[[Axes, int], Any]) -> Any:
+    """Draw panel ``i`` with ``draw(ax, i)`` and title it ``i`` for the first ``n`` axes; hide the rest.
+
+    Returns what the last ``draw`` returned (e.g. the image a colour bar follows), or ``None`` when ``n`` is 0.
+
+    Example:
+        >>> axes = new_figure(3, 2).subplots(1, 3, squeeze=False)
+        >>> numbered_panels(axes, 2, lambda ax, i: i), axes[0, 1].get_title(), axes[0, 2].get_visible()
+        (1, '1', False)
+    """
+    last = None
+    for i, ax in enumerate(axes.flat):
+        if i >= n:
+            ax.set_visible(False)
+            continue
+        last = draw(ax, i)
+        bare(ax, str(i))
+    return last
+
+
 def grid_shape(n: int, max_columns: int = 8) -> tuple[int, int]:
     """(rows, columns) for ``n`` panels: as few rows as ``max_columns`` allows, then balanced.
 

@@ -12,7 +12,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from ..layers import BaseConv, DepthwiseConv2D, Layer
-from .figures import SIGNED_CMAP, bare, grid_shape, new_figure, styled
+from .figures import SIGNED_CMAP, bare, grid_shape, new_figure, numbered_panels, styled
 
 PANEL_INCHES = 0.62  # one filter panel; 8 panels make a 5-inch row
 
@@ -88,13 +88,8 @@ def _single_channel_filters(kernel: np.ndarray, limit: float, title: str) -> Fig
     rows, cols = grid_shape(n)
     fig = new_figure(0.8 + cols * PANEL_INCHES, 0.7 + rows * PANEL_INCHES * 1.1)
     axes = fig.subplots(rows, cols, squeeze=False)
-    image = None
-    for i, ax in enumerate(axes.flat):
-        if i >= n:
-            ax.set_visible(False)
-            continue
-        image = ax.imshow(kernel[:, :, 0, i], cmap=SIGNED_CMAP, vmin=-limit, vmax=limit)
-        bare(ax, str(i))
+    image = numbered_panels(axes, n, lambda ax, i: ax.imshow(kernel[:, :, 0, i], cmap=SIGNED_CMAP, vmin=-limit,
+                                                              vmax=limit))
     fig.colorbar(image, ax=axes, shrink=0.8, label="weight")
     fig.suptitle(title)
     return fig
@@ -105,12 +100,7 @@ def _rgb_filters(kernel: np.ndarray, limit: float, title: str) -> Figure:
     rows, cols = grid_shape(n)
     fig = new_figure(0.4 + cols * PANEL_INCHES, 0.9 + rows * PANEL_INCHES * 1.1)
     axes = fig.subplots(rows, cols, squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        if i >= n:
-            ax.set_visible(False)
-            continue
-        ax.imshow(np.clip(0.5 + kernel[:, :, :, i] / (2 * limit), 0, 1))
-        bare(ax, str(i))
+    numbered_panels(axes, n, lambda ax, i: ax.imshow(np.clip(0.5 + kernel[:, :, :, i] / (2 * limit), 0, 1)))
     fig.suptitle(title)
     fig.supxlabel(f"colour = 0.5 + w/(2·{limit:.3g}) per RGB channel: grey is 0, full colour the largest weights",
                   fontsize=7, color="0.35")
