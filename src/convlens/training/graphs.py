@@ -42,6 +42,7 @@ from typing import Any, Callable
 
 import torch
 
+from . import metrics as metrics_lib
 from .metrics import CompiledMetrics, Mean
 from .optimizer import Optimizer
 
@@ -207,12 +208,7 @@ class CapturedStep:
         return (self.optimizer.version if self.optimizer is not None else None), params, buffers
 
 
-def _host_count_only_updates() -> set[Any]:
-    """``update_state`` methods whose only host-side effect is ``count += n``: replay can re-apply it."""
-    from . import metrics
-
-    return {cls.update_state for cls in vars(metrics).values()
-            if isinstance(cls, type) and issubclass(cls, Mean) and cls.__module__ == metrics.__name__}
-
-
-_HOST_COUNT_ONLY = _host_count_only_updates()
+# The metrics' ``update_state`` methods whose only host-side effect is
+# ``count += n``, which a replay re-applies: convlens's own Mean family.
+_HOST_COUNT_ONLY = {cls.update_state for cls in vars(metrics_lib).values()
+                    if isinstance(cls, type) and issubclass(cls, Mean) and cls.__module__ == metrics_lib.__name__}
