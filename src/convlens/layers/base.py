@@ -14,6 +14,7 @@ so the hot path calls PyTorch's kernels with no copies; ``get_weights`` and
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -221,12 +222,14 @@ class Layer(nn.Module):
 
     def add_weight(
         self,
-        attr: str,
-        shape: Sequence[int],
-        initializer: Any,
+        attr: Any = None,
+        shape: Sequence[int] | None = None,
+        initializer: Any = None,
         *,
+        name: str | None = None,
         keras_name: str | None = None,
         trainable: bool = True,
+        dtype: Any = None,
         to_keras: Convert = _identity,
         to_torch: Convert = _identity,
     ) -> torch.Tensor:
@@ -235,7 +238,31 @@ class Layer(nn.Module):
         Trainable weights become ``nn.Parameter``s; non-trainable ones (such as
         BatchNormalization's moving statistics) become buffers, so they are
         saved in ``state_dict`` and moved by ``.to(device)`` but not optimised.
+
+        Keras's own call works too: ``self.w = self.add_weight(shape=(3, 4),
+        initializer="random_normal", trainable=True, name="w")`` — the weight
+        then lives under the attribute it is assigned to. The initializer
+        defaults to Keras's: ``glorot_uniform`` for float weights.
+
+        Example:
+            >>> from convlens import layers
+            >>> class Scale(layers.Layer):
+            ...     def build(self, input_shape):
+            ...         self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+            ...     def call(self, x):
+            ...         return x * self.w
+            >>> Scale()(torch.ones(2, 3)).tolist()
+            [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]
         """
+        if attr is not None and not isinstance(attr, str):  # Keras's positional order: add_weight(shape, initializer)
+            attr, shape, initializer = None, attr, shape if initializer is None else initializer
+        if shape is None:
+            shape = ()
+        if initializer is None:
+            initializer = "glorot_uniform"
+        if attr is None:  # re-keyed to the attribute name on assignment (see __setattr__)
+            attr = f"_weight_{len(self._weight_specs)}"
+            keras_name = keras_name or name or f"variable_{len(self._weight_specs)}"
         value = to_torch(initializers.get(initializer)(tuple(int(s) for s in shape)))
         value = value.to(dtype=self.variable_dtype, device=getattr(self, "_build_device", None)).contiguous()
         if trainable:
@@ -244,6 +271,21 @@ class Layer(nn.Module):
             self.register_buffer(attr, value)
         self._weight_specs.append(WeightSpec(attr, keras_name or attr, trainable, to_keras, to_torch))
         return getattr(self, attr)
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        # `self.w = self.add_weight(...)`: move the weight from its provisional name to `w`.
+        specs = self.__dict__.get("_weight_specs")
+        if specs and isinstance(value, torch.Tensor):
+            for spec in specs:
+                if spec.attr != key and spec.attr.startswith("_weight_") and getattr(self, spec.attr) is value:
+                    is_parameter = spec.attr in self._parameters
+                    (self._parameters if is_parameter else self._buffers).pop(spec.attr)
+                    spec.attr = key
+                    if not is_parameter:
+                        self.register_buffer(key, value)
+                        return
+                    break
+        super().__setattr__(key, value)
 
     @property
     def variable_dtype(self) -> torch.dtype:
@@ -277,7 +319,21 @@ class Layer(nn.Module):
     # ------------------------------------------------------------------ call
     def __call__(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
         x = args[0] if args else None
+        if isinstance(x, (np.ndarray, np.generic, float, int)) or (
+                isinstance(x, list) and not getattr(self, "accepts_list_input", False) and not is_symbolic(x)):
+            # NumPy arrays and Python lists become torch tensors, as on Keras's torch backend
+            # (the result stays a torch tensor: that is what the rest of a torch program expects).
+            x = to_tensor(x, device=_first_device(self))
+            args = (x, *args[1:])
         if isinstance(x, torch.Tensor):
+            if x.dtype == torch.float64:
+                # Keras casts floating inputs to the layer's compute dtype (float64 arrays → float32);
+                # a layer whose weights were made float64 (`layer.double()`) computes in float64.
+                weight = next(itertools.chain(self.parameters(), self.buffers()), None)
+                target = weight.dtype if weight is not None and weight.is_floating_point() else self.variable_dtype
+                if target != torch.float64:
+                    x = x.to(target)
+                    args = (x, *args[1:])
             if not self.built:
                 self.build_from_shape((None, *x.shape[1:]), device=x.device)
             else:
@@ -293,9 +349,91 @@ class Layer(nn.Module):
         finally:
             self.train(previous)
 
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Run ``call``, Keras's name for the computation, in a layer written the Keras way.
+
+        A Keras-style subclass defines ``call(self, inputs, training=None)``;
+        ``training`` is filled in with the layer's current mode when its
+        signature takes it, so Dropout and BatchNormalization inside follow
+        ``fit`` / ``predict``.
+        """
+        call = getattr(type(self), "call", None)
+        if call is None:
+            raise NotImplementedError(f"Layer {type(self).__name__} must define `call(self, inputs)` (or `forward`).")
+        if "training" not in kwargs and _takes_training(call):
+            kwargs["training"] = self.training
+        return call(self, *args, **kwargs)
+
     def compute_output_shape(self, input_shape: Shape) -> Shape:
-        """The output shape (batch axis first) for ``input_shape``; shape-preserving by default."""
-        return tuple(input_shape)
+        """The output shape (batch axis first) for ``input_shape``.
+
+        Shape-preserving by default; a layer written the Keras way (with
+        ``call`` and no ``compute_output_shape``) is run once on zeros to find it,
+        as Keras traces ``call`` symbolically.
+        """
+        if getattr(type(self), "call", None) is None:
+            return tuple(input_shape)
+        return dry_run_shape(self, input_shape)
+
+    # ------------------------------------------------------ symbolic graph
+    def _first_node(self, what: str) -> Any:
+        nodes = self.__dict__.get("_inbound_nodes")
+        if not nodes:
+            raise AttributeError(
+                f"Layer '{self.name}' has no `{what}`: it has never been called on a symbolic tensor. It gets one "
+                "when it is part of a built model (a Sequential with a known input shape, or a functional model)."
+            )
+        return nodes[0]
+
+    @property
+    def input(self) -> Any:
+        """The symbolic tensor(s) of the layer's first call in a model (Keras's ``layer.input``).
+
+        Example:
+            >>> from convlens import Sequential, layers
+            >>> model = Sequential([layers.Input((4,)), layers.Dense(2)])
+            >>> model.layers[0].input.shape
+            (None, 4)
+        """
+        node = self._first_node("input")
+        return node.outputs[0] if node.is_input else node.args[0]
+
+    @property
+    def output(self) -> Any:
+        """The symbolic tensor(s) the layer's first call produced (Keras's ``layer.output``).
+
+        ``Model(inputs=model.inputs, outputs=[l.output for l in model.layers])``
+        makes a model that returns every layer's feature maps and shares the
+        original's weights.
+
+        Example:
+            >>> from convlens import Sequential, layers
+            >>> model = Sequential([layers.Input((4,)), layers.Dense(2)])
+            >>> model.layers[0].output.shape
+            (None, 2)
+        """
+        outputs = self._first_node("output").outputs
+        return outputs[0] if len(outputs) == 1 else list(outputs)
+
+    @property
+    def input_shape(self) -> Any:
+        """The input shape of the layer's first call (batch axis first), or the shape it was built for."""
+        if self.__dict__.get("_inbound_nodes"):
+            value = self.input
+            return [t.shape for t in value] if isinstance(value, list) else value.shape
+        if self._build_input_shape is not None:
+            return self._build_input_shape
+        raise AttributeError(f"Layer '{self.name}' has no input shape: it has not been built or called yet.")
+
+    @property
+    def output_shape(self) -> Any:
+        """The output shape of the layer's first call (batch axis first), or of the shape it was built for."""
+        if self.__dict__.get("_inbound_nodes"):
+            value = self.output
+            return [t.shape for t in value] if isinstance(value, list) else value.shape
+        if self._build_input_shape is not None:
+            return self.compute_output_shape(self._build_input_shape)
+        raise AttributeError(f"Layer '{self.name}' has no output shape: it has not been built or called yet.")
 
     # --------------------------------------------------------------- weights
     @property
@@ -426,6 +564,53 @@ class Layer(nn.Module):
                 continue
             shown.append(f"{key}={value!r}")
         return ", ".join(shown)
+
+
+def _first_device(module: nn.Module) -> torch.device | None:
+    for tensor in itertools.chain(module.parameters(), module.buffers()):
+        return tensor.device
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def _takes_training(call: Callable[..., Any]) -> bool:
+    import inspect
+
+    parameters = inspect.signature(call).parameters
+    return "training" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+
+
+def dry_run_shape(layer: "Layer", input_shape: Any) -> Any:
+    """The output shape of ``layer`` on ``input_shape``, found by running it once on zeros (batch of 1).
+
+    Example:
+        >>> from convlens import layers
+        >>> class Twice(layers.Layer):
+        ...     def call(self, x):
+        ...         return torch.cat([x, x], dim=-1)
+        >>> dry_run_shape(Twice(), (None, 3))
+        (None, 6)
+    """
+    def zeros(shape: Sequence[int | None]) -> torch.Tensor:
+        if any(d is None for d in shape[1:]):
+            raise ValueError(
+                f"Layer '{layer.name}' ({type(layer).__name__}): cannot infer the output shape for input shape "
+                f"{tuple(shape)} with unknown sizes; define `compute_output_shape`."
+            )
+        return torch.zeros((1, *shape[1:]), device=getattr(layer, "_build_device", None) or _first_device(layer))
+
+    x = zeros(input_shape) if all(d is None or isinstance(d, int) for d in input_shape) \
+        else [zeros(s) for s in input_shape]
+    was_training = layer.training
+    layer.train(False)
+    try:
+        with torch.no_grad():
+            out = layer.forward(x)
+    finally:
+        layer.train(was_training)
+    if isinstance(out, (list, tuple)):
+        return [(None, *o.shape[1:]) for o in out]
+    return (None, *out.shape[1:])
 
 
 def to_tensor(x: Any, dtype: torch.dtype = torch.float32, device: torch.device | str | None = None) -> torch.Tensor:

@@ -43,8 +43,7 @@ class InputLayer(Layer):
         self.batch_shape: Shape = dims
         super().__init__(**kwargs)
         self.built = True
-        self.output: KerasTensor = Node(self, (), {}, [dims], compute_dtype(self)).outputs[0]
-        self.output.name = self.name
+        Node(self, (), {}, [dims], compute_dtype(self)).outputs[0].name = self.name  # `self.output`
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x

@@ -85,6 +85,8 @@ class Node:
         self.kwargs = kwargs
         self.inputs: list[KerasTensor] = flatten(args)
         self.outputs = [KerasTensor(shape, dtype, self, i) for i, shape in enumerate(output_shapes)]
+        # The layer remembers its calls, as a Keras layer does: `layer.input` / `layer.output` read the first.
+        layer.__dict__.setdefault("_inbound_nodes", []).append(self)
 
     @property
     def is_input(self) -> bool:

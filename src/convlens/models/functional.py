@@ -100,7 +100,7 @@ class Functional(Model):
             if "." in layer.name:
                 raise ValueError(f"Layer names cannot contain '.'; received name={layer.name!r}.")
             seen[layer.name] = layer
-            self.add_module(layer.name, layer)
+            self._modules[layer.name] = layer  # not add_module: a layer may be named like a model attribute ('output')
             layer.train(self.training)
 
     def _plan(self) -> None:

@@ -7,7 +7,7 @@ from typing import Any, Iterator
 import numpy as np
 import torch
 
-from ..layers.base import Layer, Shape, to_tensor
+from ..layers.base import Layer, Shape, dry_run_shape, to_tensor
 from ..layers.keras_tensor import is_symbolic
 from ..training.engine import Trainer
 from . import summary as summary_lib
@@ -38,13 +38,41 @@ class Model(Layer, Trainer):
 
     @property
     def layers(self) -> list[Layer]:
-        """The model's layers in order (the input layer is not one of them, as in Keras)."""
-        raise NotImplementedError
+        """The model's layers in order (the input layer is not one of them, as in Keras).
+
+        A subclassed model's layers are those assigned as its attributes (or in
+        lists assigned as attributes), in assignment order, as Keras tracks them.
+        """
+        return [module for module in self.children() if isinstance(module, Layer)]
 
     @property
     def layer_output_shapes(self) -> list[Shape]:
-        """Output shape of each layer of ``layers`` (batch axis ``None``)."""
-        raise NotImplementedError
+        """Output shape of each layer of ``layers`` (batch axis ``None``); ``None`` where it is not known."""
+        shapes: list[Any] = []
+        for layer in self.layers:
+            try:
+                shapes.append(layer.output_shape)
+            except AttributeError:
+                shapes.append(None)
+        return shapes
+
+    def build(self, input_shape: Shape) -> None:
+        """Build a subclassed model: run ``call`` once on zeros so every layer it uses creates its weights.
+
+        Keras builds a subclassed model the same way, by tracing ``call``;
+        a subclass may define its own ``build`` instead.
+        """
+        if getattr(type(self), "call", None) is not None:
+            dry_run_shape(self, input_shape)
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        # Keras tracks lists of layers assigned to a subclassed model (`self.blocks = [Dense(8), Dense(8)]`);
+        # register each as a submodule so its weights are trained, saved and moved with the model.
+        if not key.startswith("_") and isinstance(value, (list, tuple)) and value \
+                and all(isinstance(v, Layer) for v in value) and "_modules" in self.__dict__:
+            for i, layer in enumerate(value):
+                self.add_module(f"{key}_{i}", layer)
+        super().__setattr__(key, value)
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "Model":
@@ -185,6 +213,20 @@ class Model(Layer, Trainer):
         from . import saving
 
         saving.save_model(self, filepath, overwrite=overwrite)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """The architecture as Keras's JSON (``keras.models.model_from_json`` reads it back; no weights).
+
+        Example:
+            >>> from convlens import Sequential, layers
+            >>> '"class_name": "Sequential"' in Sequential([layers.Input((3,)), layers.Dense(2)]).to_json()
+            True
+        """
+        import json
+
+        from .keras_format import model_to_config
+
+        return json.dumps(model_to_config(self), **kwargs)
 
     def save_weights(self, filepath: Any, overwrite: bool = True) -> None:
         """Write the weights alone in Keras's ``.weights.h5`` layout."""

@@ -9,7 +9,7 @@ import torch
 from ..layers import deserialize
 from ..layers.base import Layer, Shape
 from ..layers.input_layer import InputLayer
-from ..layers.keras_tensor import KerasTensor
+from ..layers.keras_tensor import KerasTensor, Node, compute_dtype
 from .fusion import run_stack
 from .model import Model
 
@@ -39,6 +39,7 @@ class Sequential(Model):
         self._stack: list[Layer] = []
         self._input_layer: InputLayer | None = None
         self._output_shapes: list[Shape] = []
+        self._tensors: list[KerasTensor] = []  # the symbolic graph: the input, then each layer's output
         for layer in layers or ():
             self.add(layer)
 
@@ -79,7 +80,7 @@ class Sequential(Model):
         if "." in layer.name:
             raise ValueError(f"Layer names cannot contain '.'; received name={layer.name!r}.")
         self._stack.append(layer)
-        self.add_module(layer.name, layer)
+        self._modules[layer.name] = layer  # not add_module: a layer may be named like a model attribute ('output')
         layer.train(self.training)
         if self.built:
             self._extend_shapes(layer)
@@ -91,9 +92,10 @@ class Sequential(Model):
         if not self._stack:
             raise ValueError("There are no layers in the model to pop.")
         layer = self._stack.pop()
-        delattr(self, layer.name)
+        del self._modules[layer.name]
         if self._output_shapes:
             self._output_shapes.pop()
+            self._tensors.pop()
         return layer
 
     @property
@@ -108,21 +110,59 @@ class Sequential(Model):
     def build(self, input_shape: Shape) -> None:
         self._output_shapes = []
         self._input_shape = tuple(input_shape)
-        shape = self._input_shape
+        if self._input_layer is None:  # Keras makes the input layer a Sequential was not given
+            self._input_layer = InputLayer(batch_shape=self._input_shape, dtype=self.dtype_name)
+        self._tensors = [self._input_layer.output]
         for layer in self._stack:
-            layer.build_from_shape(shape, device=getattr(self, "_build_device", None))
-            shape = layer.compute_output_shape(shape)
-            self._output_shapes.append(shape)
+            self._append_call(layer, getattr(self, "_build_device", None))
+
+    def _append_call(self, layer: Layer, device: torch.device | None) -> None:
+        """Build ``layer`` on the last output and record the call, so ``layer.output`` exists as in Keras."""
+        x = self._tensors[-1]
+        layer.build_from_shape(x.shape, device=device)
+        shape = tuple(layer.compute_output_shape(x.shape))
+        self._tensors.append(Node(layer, (x,), {}, [shape], compute_dtype(layer)).outputs[0])
+        self._output_shapes.append(shape)
 
     def _extend_shapes(self, layer: Layer) -> None:
-        shape = self._output_shapes[-1] if self._output_shapes else self._input_shape
         try:
-            layer.build_from_shape(shape, device=self.device)
-            self._output_shapes.append(layer.compute_output_shape(shape))
+            self._append_call(layer, self.device)
         except Exception:
             self._stack.pop()
-            delattr(self, layer.name)
+            del self._modules[layer.name]
             raise
+
+    @property
+    def inputs(self) -> list[KerasTensor]:
+        """The model's symbolic input, in a list (Keras's ``model.inputs``), once it is built.
+
+        Example:
+            >>> from convlens import Model, Sequential, layers
+            >>> model = Sequential([layers.Input((8, 8, 1)), layers.Conv2D(4, 3), layers.Flatten()])
+            >>> maps = Model(inputs=model.inputs, outputs=[layer.output for layer in model.layers])
+            >>> maps.output_shape
+            [(None, 6, 6, 4), (None, 144)]
+        """
+        if not self.built:
+            raise AttributeError(f"Model '{self.name}' has no inputs until it is built (give it an input shape).")
+        return [self._tensors[0]]
+
+    @property
+    def outputs(self) -> list[KerasTensor]:
+        """The model's symbolic output, in a list (Keras's ``model.outputs``), once it is built."""
+        if not self.built:
+            raise AttributeError(f"Model '{self.name}' has no outputs until it is built (give it an input shape).")
+        return [self._tensors[-1]]
+
+    @property
+    def input(self) -> KerasTensor:
+        """The model's symbolic input (Keras's ``model.input``)."""
+        return self.inputs[0]
+
+    @property
+    def output(self) -> KerasTensor:
+        """The model's symbolic output (Keras's ``model.output``)."""
+        return self.outputs[0]
 
     @property
     def input_shape(self) -> Shape:

@@ -390,7 +390,7 @@ class Trainer:
         finally:
             progress.close()
             _close(forward)
-        return torch.cat(outputs).cpu().numpy()  # one transfer for all batches
+        return _concatenate(outputs)  # one transfer per output
 
     # ------------------------------------------------------- single batches
     def train_on_batch(self, x: Any, y: Any = None, return_dict: bool = False) -> float | list[float] | Logs:
@@ -543,3 +543,13 @@ def _validation_epochs(freq: int | Collection[int]) -> Callable[[int], bool]:
         wanted = set(freq)
         return lambda epoch: epoch + 1 in wanted
     raise ValueError(f"`validation_freq` must be a positive integer or a list of epochs. Received: validation_freq={freq!r}")
+
+
+def _concatenate(outputs: list[Any]) -> Any:
+    """Per-batch outputs → NumPy, one transfer per output; several outputs keep their list/dict structure."""
+    first = outputs[0]
+    if isinstance(first, (list, tuple)):
+        return [_concatenate([batch[i] for batch in outputs]) for i in range(len(first))]
+    if isinstance(first, dict):
+        return {key: _concatenate([batch[key] for batch in outputs]) for key in first}
+    return torch.cat(outputs).cpu().numpy()
