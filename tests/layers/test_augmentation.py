@@ -1,0 +1,50 @@
+"""Random augmentation layers: Keras's deterministic parts, training-only activity, seeding, configs."""
+
+import numpy as np
+import pytest
+import torch
+
+from convlens import layers
+
+keras = pytest.importorskip("keras")
+
+IMAGES = torch.arange(2 * 3 * 4 * 2, dtype=torch.float32).reshape(2, 3, 4, 2)  # (N, H, W, C)
+
+
+@pytest.mark.parametrize("mode, axes", [("horizontal", [2]), ("vertical", [1]), ("horizontal_and_vertical", [1, 2])])
+def test_random_flip_gives_each_image_or_its_flip_as_keras(mode, axes):
+    flip = layers.RandomFlip(mode, seed=0)
+    out = flip(IMAGES, training=True)
+    reference = keras.layers.RandomFlip(mode, seed=0)
+    flipped_by_keras = reference(IMAGES.numpy(), training=True)
+    flipped_by_keras = torch.as_tensor(keras.ops.convert_to_numpy(flipped_by_keras))
+    for image, keras_image, ours in zip(IMAGES, flipped_by_keras, out):
+        # Keras's stream differs from PyTorch's, so each output is checked to be one of Keras's two outcomes
+        candidates = [image, image.flip([a - 1 for a in axes])]
+        assert any(torch.equal(ours, c) for c in candidates)
+        assert any(torch.equal(keras_image, c) for c in candidates)
+
+
+def test_random_flip_is_identity_in_inference_and_seeded_in_training():
+    batch = torch.rand(64, 5, 5, 3)
+    assert torch.equal(layers.RandomFlip(seed=1)(batch), batch)
+    first, second = layers.RandomFlip("horizontal", seed=1), layers.RandomFlip("horizontal", seed=1)
+    out = first(batch, training=True)
+    assert torch.equal(out, second(batch, training=True))
+    flipped = sum(not torch.equal(o, b) for o, b in zip(out, batch))
+    assert 16 < flipped < 48  # about half of 64 flip
+    single = first(batch[0], training=True)
+    assert single.shape == batch[0].shape
+
+
+def test_random_flip_config_matches_keras_and_round_trips():
+    ours = layers.RandomFlip("horizontal", seed=1).get_config()
+    reference = keras.layers.RandomFlip("horizontal", seed=1).get_config()
+    assert set(ours) == set(reference)
+    assert ours["name"].startswith("random_flip") and reference["name"].startswith("random_flip")
+    assert {k: ours[k] for k in ("trainable", "data_format", "seed", "mode")} == \
+        {k: reference[k] for k in ("trainable", "data_format", "seed", "mode")}
+    rebuilt = layers.LAYER_CLASSES["RandomFlip"].from_config(ours)
+    assert (rebuilt.mode, rebuilt.seed) == ("horizontal", 1)
+    with pytest.raises(ValueError, match="'diagonal'"):
+        layers.RandomFlip("diagonal")
