@@ -48,3 +48,35 @@ def test_random_flip_config_matches_keras_and_round_trips():
     assert (rebuilt.mode, rebuilt.seed) == ("horizontal", 1)
     with pytest.raises(ValueError, match="'diagonal'"):
         layers.RandomFlip("diagonal")
+
+
+def keras_output(layer, images):
+    return torch.as_tensor(keras.ops.convert_to_numpy(layer(images.numpy(), training=True)))
+
+
+@pytest.mark.parametrize("factor", [0.3, (0.2, 0.5)])
+def test_random_contrast_follows_keras_formula_and_factor_range(factor):
+    images = torch.rand(8, 4, 5, 3) * 255
+    ours = layers.RandomContrast(factor, seed=3)
+    reference = keras.layers.RandomContrast(factor, seed=3)
+    assert ours.factor == tuple(float(f) for f in reference.factor)
+    low, high = 1 - reference.factor[0], 1 + reference.factor[1]
+    mean = images.mean(dim=(1, 2), keepdim=True)
+    for out in (ours(images, training=True), keras_output(reference, images)):
+        # recover each image's contrast from an unclipped pixel; the whole image must follow from it
+        deviation, shifted = images - mean, out - mean
+        unclipped = (out > 0) & (out < 255) & (deviation.abs() > 1)
+        for n in range(images.shape[0]):
+            c = (shifted[n][unclipped[n]] / deviation[n][unclipped[n]]).median()
+            assert low - 1e-4 <= c <= high + 1e-4
+            expected = (deviation[n] * c + mean[n]).clamp(0, 255)
+            torch.testing.assert_close(out[n], expected, atol=1e-3, rtol=1e-4)
+
+
+def test_random_contrast_config_and_errors_match_keras():
+    ours, reference = layers.RandomContrast(0.2, seed=1), keras.layers.RandomContrast(0.2, seed=1)
+    assert set(ours.get_config()) == set(reference.get_config())
+    assert ours.get_config()["factor"] == (0.0, 0.2) and ours.get_config()["value_range"] == (0, 255)
+    with pytest.raises(ValueError, match="Received: factor=1.5"):
+        layers.RandomContrast(1.5)
+    assert torch.equal(layers.RandomContrast(0.9)(IMAGES), IMAGES)

@@ -30,6 +30,27 @@ class SeededDraws:
         return torch.rand(shape, device=device, generator=self.generators[device])
 
 
+def factor_range(factor: Any, bounds: tuple[float, float]) -> tuple[float, float]:
+    """Keras's ``factor`` rule: a pair is sorted, a number ``f`` means ``(max(-|f|, low), |f|)``, within ``bounds``."""
+    message = (f"The `factor` argument should be a number (or a list of two numbers) in the range "
+               f"[{bounds[0]}, {bounds[1]}]. Received: factor={factor}")
+    if isinstance(factor, (tuple, list)):
+        if len(factor) != 2 or factor[0] > bounds[1] or factor[1] < bounds[0]:
+            raise ValueError(message)
+        lower, upper = sorted(float(f) for f in factor)
+        return lower, upper
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not bounds[0] <= factor <= bounds[1]:
+        raise ValueError(message)
+    return max(-abs(float(factor)), bounds[0]), abs(float(factor))
+
+
+def batch_of_images(x: torch.Tensor, layer: str) -> torch.Tensor:
+    """``x`` as a float (N, H, W, C) batch: an (H, W, C) image gains a batch axis of 1."""
+    if x.dim() not in (3, 4):
+        raise ValueError(f"{layer}: expected the input image to be rank 3 or 4. Received inputs.shape={tuple(x.shape)}")
+    return x if x.dim() == 4 else x.unsqueeze(0)
+
+
 class RandomFlip(Layer):
     """Flip each image of a batch with probability 1/2 while training, as ``keras.layers.RandomFlip``.
 
@@ -64,7 +85,7 @@ class RandomFlip(Layer):
             x = x.to(self.variable_dtype)
         if not self.training:
             return x
-        batched = x if x.dim() == 4 else x.unsqueeze(0)  # (N, H, W, C)
+        batched = batch_of_images(x, "RandomFlip")  # (N, H, W, C)
         flips = self.draws.uniform((batched.shape[0], 1, 1, 1), batched.device) <= 0.5
         axes = {"horizontal": [2], "vertical": [1], "horizontal_and_vertical": [1, 2]}[self.mode]
         flipped = torch.where(flips, batched.flip(axes), batched)
@@ -72,3 +93,50 @@ class RandomFlip(Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "data_format": "channels_last", "seed": self.seed, "mode": self.mode}
+
+
+class RandomContrast(Layer):
+    """Scale each image's deviation from its per-channel mean by a random factor while training.
+
+    As ``keras.layers.RandomContrast`` 3.15: ``out = (x - mean) * c + mean`` clipped to ``value_range``, one ``c``
+    per image drawn uniformly from ``[1 - lower, 1 + upper]`` where ``(lower, upper)`` follows Keras's factor rule,
+    so ``factor=0.2`` draws ``c`` from ``[1.0, 1.2]`` (Keras stores it as ``(0, 0.2)``) and ``factor=(0.2, 0.2)``
+    from ``[0.8, 1.2]``.
+
+    Args:
+        factor: a number or a pair in ``[0, 1]``.
+        value_range: the ``(low, high)`` range the outputs are clipped to.
+        seed: an integer seed for the layer's own generator, or ``None`` for PyTorch's global one.
+
+    Example:
+        >>> import torch
+        >>> RandomContrast(0.5, seed=0)(torch.full((1, 2, 2, 1), 7.0)).flatten().tolist()  # inference: identity
+        [7.0, 7.0, 7.0, 7.0]
+    """
+
+    def __init__(self, factor: Any, value_range: tuple[float, float] = (0, 255), seed: int | None = None,
+                 **kwargs: Any) -> None:
+        self.factor = factor_range(factor, (0, 1))
+        if len(value_range) != 2 or value_range[0] >= value_range[1]:
+            raise ValueError(f"RandomContrast: value_range must be (low, high) with low < high; "
+                             f"received value_range={value_range!r}.")
+        self.value_range = tuple(value_range)
+        self.seed = seed
+        self.draws = SeededDraws(seed)
+        super().__init__(**kwargs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not x.is_floating_point():
+            x = x.to(self.variable_dtype)
+        if not self.training:
+            return x
+        images = batch_of_images(x, "RandomContrast")  # (N, H, W, C)
+        low, high = 1.0 - self.factor[0], 1.0 + self.factor[1]
+        contrast = low + (high - low) * self.draws.uniform((images.shape[0], 1, 1, 1), images.device)
+        mean = images.mean(dim=(1, 2), keepdim=True)  # (N, 1, 1, C)
+        out = ((images - mean) * contrast.to(images.dtype) + mean).clamp(*self.value_range)
+        return out.reshape(x.shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "data_format": "channels_last", "factor": self.factor,
+                "value_range": self.value_range, "seed": self.seed}
