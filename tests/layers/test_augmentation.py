@@ -80,3 +80,26 @@ def test_random_contrast_config_and_errors_match_keras():
     with pytest.raises(ValueError, match="Received: factor=1.5"):
         layers.RandomContrast(1.5)
     assert torch.equal(layers.RandomContrast(0.9)(IMAGES), IMAGES)
+
+
+@pytest.mark.parametrize("factor, value_range", [(0.2, (0, 255)), ((-0.5, 0.1), (0, 1))])
+def test_random_brightness_adds_one_offset_per_image_within_keras_range(factor, value_range):
+    images = torch.rand(8, 3, 4, 3) * value_range[1]
+    ours = layers.RandomBrightness(factor, value_range=value_range, seed=5)
+    reference = keras.layers.RandomBrightness(factor, value_range=value_range, seed=5)
+    assert ours.factor == tuple(float(f) for f in reference.factor)
+    span = value_range[1] - value_range[0]
+    for out in (ours(images, training=True), keras_output(reference, images)):
+        for n in range(images.shape[0]):
+            inside = (out[n] > value_range[0]) & (out[n] < value_range[1])
+            delta = (out[n] - images[n])[inside].median()
+            assert reference.factor[0] * span - 1e-4 <= delta <= reference.factor[1] * span + 1e-4
+            torch.testing.assert_close(out[n], (images[n] + delta).clamp(*value_range), atol=1e-4, rtol=1e-5)
+
+
+def test_random_brightness_config_matches_keras():
+    ours, reference = layers.RandomBrightness(0.3, seed=1), keras.layers.RandomBrightness(0.3, seed=1)
+    assert set(ours.get_config()) == set(reference.get_config())
+    assert ours.get_config()["factor"] == (-0.3, 0.3)
+    with pytest.raises(ValueError, match="value_range=5"):
+        layers.RandomBrightness(0.3, value_range=5)

@@ -44,6 +44,15 @@ def factor_range(factor: Any, bounds: tuple[float, float]) -> tuple[float, float
     return max(-abs(float(factor)), bounds[0]), abs(float(factor))
 
 
+def checked_value_range(value_range: Any, layer: str) -> tuple[float, float]:
+    """``value_range`` as a sorted ``(low, high)`` pair, or a ValueError naming what was received."""
+    if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
+        raise ValueError(f"{layer}: the `value_range` argument should be a list of two numbers. "
+                         f"Received: value_range={value_range}")
+    low, high = sorted(value_range)
+    return low, high
+
+
 def batch_of_images(x: torch.Tensor, layer: str) -> torch.Tensor:
     """``x`` as a float (N, H, W, C) batch: an (H, W, C) image gains a batch axis of 1."""
     if x.dim() not in (3, 4):
@@ -117,10 +126,7 @@ class RandomContrast(Layer):
     def __init__(self, factor: Any, value_range: tuple[float, float] = (0, 255), seed: int | None = None,
                  **kwargs: Any) -> None:
         self.factor = factor_range(factor, (0, 1))
-        if len(value_range) != 2 or value_range[0] >= value_range[1]:
-            raise ValueError(f"RandomContrast: value_range must be (low, high) with low < high; "
-                             f"received value_range={value_range!r}.")
-        self.value_range = tuple(value_range)
+        self.value_range = checked_value_range(value_range, "RandomContrast")
         self.seed = seed
         self.draws = SeededDraws(seed)
         super().__init__(**kwargs)
@@ -136,6 +142,47 @@ class RandomContrast(Layer):
         mean = images.mean(dim=(1, 2), keepdim=True)  # (N, 1, 1, C)
         out = ((images - mean) * contrast.to(images.dtype) + mean).clamp(*self.value_range)
         return out.reshape(x.shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "data_format": "channels_last", "factor": self.factor,
+                "value_range": self.value_range, "seed": self.seed}
+
+
+class RandomBrightness(Layer):
+    """Add one random offset per image while training, as ``keras.layers.RandomBrightness`` 3.15.
+
+    The offset is ``u * (high - low)`` with ``u`` uniform in ``(lower, upper)`` from Keras's factor rule
+    (``factor=0.2`` gives ``(-0.2, 0.2)``), and the result is clipped to ``value_range = (low, high)``.
+
+    Args:
+        factor: a number or a pair in ``[-1, 1]``.
+        value_range: the pixel range ``(low, high)``.
+        seed: an integer seed for the layer's own generator, or ``None`` for PyTorch's global one.
+
+    Example:
+        >>> import torch
+        >>> RandomBrightness(0.2)(torch.full((1, 1, 2, 1), 9.0)).flatten().tolist()  # inference: identity
+        [9.0, 9.0]
+    """
+
+    def __init__(self, factor: Any, value_range: tuple[float, float] = (0, 255), seed: int | None = None,
+                 **kwargs: Any) -> None:
+        self.factor = factor_range(factor, (-1, 1))
+        self.value_range = checked_value_range(value_range, "RandomBrightness")
+        self.seed = seed
+        self.draws = SeededDraws(seed)
+        super().__init__(**kwargs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not x.is_floating_point():
+            x = x.to(self.variable_dtype)
+        if not self.training:
+            return x
+        images = batch_of_images(x, "RandomBrightness")  # (N, H, W, C)
+        low, high = self.factor
+        delta = (low + (high - low) * self.draws.uniform((images.shape[0], 1, 1, 1), images.device))
+        delta = delta * (self.value_range[1] - self.value_range[0])
+        return (images + delta.to(images.dtype)).clamp(*self.value_range).reshape(x.shape)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "data_format": "channels_last", "factor": self.factor,
