@@ -107,3 +107,24 @@ def test_fit_evaluate_predict_accept_a_batched_dataset():
     loss, _ = model.evaluate(Dataset.from_tensor_slices((x, y)).batch(8), verbose=0)
     np.testing.assert_allclose(loss, model.evaluate(x, y, verbose=0)[0], rtol=1e-5)
     assert model.predict(Dataset.from_tensor_slices((x, y)).batch(8), verbose=0).shape == (32, 2)
+
+
+def test_image_folder_datasets_take_tf_data_methods_and_train(tmp_path):
+    from PIL import Image
+
+    from convlens.datasets import image_dataset_from_directory
+    rng = np.random.default_rng(0)
+    for name in ("cats", "dogs"):
+        (tmp_path / name).mkdir()
+        for i in range(4):
+            Image.fromarray(rng.integers(0, 255, (10, 12, 3), dtype=np.uint8)).save(tmp_path / name / f"{i}.png")
+    ds = image_dataset_from_directory(tmp_path, image_size=(8, 8), batch_size=3, seed=1)
+    assert ds.cardinality() == 3 and ds.take(1).cardinality() == 1
+    pipeline = ds.map(lambda x, y: (x / 255, y), num_parallel_calls=AUTOTUNE).cache().shuffle(3, seed=0)
+    pipeline = pipeline.prefetch(buffer_size=AUTOTUNE)
+    images, labels = next(iter(pipeline.take(1)))
+    assert images.numpy().shape[1:] == (8, 8, 3) and float(images.max()) <= 1.0 and labels.dtype == torch.int32
+    assert sum(len(y) for _, y in pipeline) == 8 and len(list(ds.unbatch())) == 8
+    model = Sequential([layers.Input((8, 8, 3)), layers.Flatten(), layers.Dense(2)])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    assert len(model.fit(pipeline, epochs=1, verbose=0).history["loss"]) == 1

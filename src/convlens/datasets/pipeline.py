@@ -95,6 +95,10 @@ class Dataset:
     def __iter__(self) -> Iterator[Any]:
         return iter(self._make_iterator())
 
+    def _stream(self) -> Iterator[Any]:
+        """The elements as the transformations read them (a subclass may convert its own elements here)."""
+        return iter(self)
+
     def cardinality(self) -> int:
         """The number of elements, ``INFINITE_CARDINALITY`` (-1) after ``repeat()`` or ``UNKNOWN_CARDINALITY`` (-2)."""
         return self._cardinality
@@ -107,7 +111,7 @@ class Dataset:
 
     def as_numpy_iterator(self) -> Iterator[Any]:
         """The elements with every tensor as a NumPy array."""
-        return (tree_map(lambda t: t.numpy(), element) for element in self)
+        return (tree_map(lambda t: t.numpy(), element) for element in self._stream())
 
     # ------------------------------------------------------- transformations
     def map(self, function: Callable[..., Any], num_parallel_calls: int | None = None,
@@ -118,13 +122,13 @@ class Dataset:
         """
         def call(element: Any) -> Any:
             return function(*element) if isinstance(element, tuple) else function(element)
-        return Dataset(lambda: (call(e) for e in self), self._cardinality)
+        return Dataset(lambda: (call(e) for e in self._stream()), self.cardinality())
 
     def filter(self, predicate: Callable[..., Any]) -> "Dataset":
         """Keep the elements for which ``predicate`` is true (the cardinality becomes unknown)."""
         def keep(element: Any) -> bool:
             return bool(predicate(*element) if isinstance(element, tuple) else predicate(element))
-        return Dataset(lambda: (e for e in self if keep(e)), UNKNOWN_CARDINALITY)
+        return Dataset(lambda: (e for e in self._stream() if keep(e)), UNKNOWN_CARDINALITY)
 
     def batch(self, batch_size: int, drop_remainder: bool = False) -> "Dataset":
         """Stack consecutive elements into batches of ``batch_size``; the last is smaller unless ``drop_remainder``."""
@@ -133,24 +137,24 @@ class Dataset:
 
         def batches() -> Iterator[Any]:
             pending: list[Any] = []
-            for element in self:
+            for element in self._stream():
                 pending.append(element)
                 if len(pending) == batch_size:
                     yield tree_stack(pending)
                     pending = []
             if pending and not drop_remainder:
                 yield tree_stack(pending)
-        n = self._cardinality
+        n = self.cardinality()
         count = n if n < 0 else (n // batch_size if drop_remainder else -(-n // batch_size))
         return Dataset(batches, count)
 
     def unbatch(self) -> "Dataset":
         """Split each batch back into its elements."""
         def elements() -> Iterator[Any]:
-            for batch in self:
+            for batch in self._stream():
                 for i in range(int(tree_leaves(batch)[0].shape[0])):
                     yield tree_map(lambda t: t[i], batch)
-        return Dataset(elements, UNKNOWN_CARDINALITY if self._cardinality >= 0 else self._cardinality)
+        return Dataset(elements, UNKNOWN_CARDINALITY if self.cardinality() >= 0 else self.cardinality())
 
     def shuffle(self, buffer_size: int, seed: int | None = None, reshuffle_each_iteration: bool = True) -> "Dataset":
         """tf.data's buffer shuffle: keep ``buffer_size`` elements and emit a uniformly chosen one, refilling its slot.
@@ -170,7 +174,7 @@ class Dataset:
                 rng = random.Random(base + passes[0])
                 passes[0] += 1 if reshuffle_each_iteration else 0
             buffer: list[Any] = []
-            for element in self:
+            for element in self._stream():
                 if len(buffer) < buffer_size:
                     buffer.append(element)
                     continue
@@ -179,21 +183,21 @@ class Dataset:
                 buffer[i] = element
             while buffer:
                 yield buffer.pop(rng.randrange(len(buffer)))
-        return Dataset(shuffled, self._cardinality)
+        return Dataset(shuffled, self.cardinality())
 
     def take(self, count: int) -> "Dataset":
         """The first ``count`` elements (all of them when ``count`` is -1)."""
         if count < 0:
             return self
-        n = self._cardinality
+        n = self.cardinality()
         size = count if n == INFINITE_CARDINALITY else (n if n == UNKNOWN_CARDINALITY else min(n, count))
-        return Dataset(lambda: itertools.islice(self, count), size)  # islice reads no element past the last
+        return Dataset(lambda: itertools.islice(self._stream(), count), size)  # islice reads no element past the last
 
     def skip(self, count: int) -> "Dataset":
         """All but the first ``count`` elements."""
-        n = self._cardinality
+        n = self.cardinality()
         size = n if n < 0 else max(n - max(count, 0), 0)
-        return Dataset(lambda: itertools.islice(self, max(count, 0), None), size)
+        return Dataset(lambda: itertools.islice(self._stream(), max(count, 0), None), size)
 
     def repeat(self, count: int | None = None) -> "Dataset":
         """Repeat the dataset ``count`` times (forever when ``None`` or -1)."""
@@ -203,13 +207,13 @@ class Dataset:
             done = 0
             while forever or done < count:
                 empty = True
-                for element in self:
+                for element in self._stream():
                     empty = False
                     yield element
                 if empty:  # repeating an empty dataset gives an empty one, not an endless loop
                     return
                 done += 1
-        n = self._cardinality
+        n = self.cardinality()
         size = INFINITE_CARDINALITY if forever and n != 0 else (n * count if n >= 0 and not forever else n)
         return Dataset(repeated, size)
 
@@ -229,11 +233,11 @@ class Dataset:
                 yield from store[0]
                 return
             seen = []
-            for element in self:
+            for element in self._stream():
                 seen.append(element)
                 yield element
             store.append(seen)
-        return Dataset(cached, self._cardinality)
+        return Dataset(cached, self.cardinality())
 
     def prefetch(self, buffer_size: int) -> "Dataset":
         """Produce up to ``buffer_size`` elements ahead in a background thread (``AUTOTUNE``: 2)."""
@@ -258,7 +262,7 @@ class Dataset:
 
             def produce() -> None:
                 try:
-                    for element in self:
+                    for element in self._stream():
                         if not offer(element):
                             return
                     offer(done)
@@ -276,4 +280,4 @@ class Dataset:
                     yield item
             finally:
                 stop.set()
-        return Dataset(prefetched, self._cardinality)
+        return Dataset(prefetched, self.cardinality())
