@@ -60,7 +60,31 @@ def batch_of_images(x: torch.Tensor, layer: str) -> torch.Tensor:
     return x if x.dim() == 4 else x.unsqueeze(0)
 
 
-class RandomFlip(Layer):
+class RandomImageLayer(Layer):
+    """A layer that changes each image of a batch by one uniform draw per image while training, else the identity.
+
+    Subclasses store their arguments, then call ``super().__init__(seed=..., **kwargs)``, and give ``transform``.
+    """
+
+    def __init__(self, seed: int | None = None, **kwargs: Any) -> None:
+        self.seed = seed
+        self.draws = SeededDraws(seed)
+        super().__init__(**kwargs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not x.is_floating_point():
+            x = x.to(self.variable_dtype)
+        if not self.training:
+            return x
+        images = batch_of_images(x, type(self).__name__)  # (N, H, W, C)
+        draw = self.draws.uniform((images.shape[0], 1, 1, 1), images.device).to(images.dtype)  # (N, 1, 1, 1)
+        return self.transform(images, draw).reshape(x.shape)
+
+    def transform(self, images: torch.Tensor, draw: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+
+class RandomFlip(RandomImageLayer):
     """Flip each image of a batch with probability 1/2 while training, as ``keras.layers.RandomFlip``.
 
     ``"horizontal_and_vertical"`` flips both axes on the same draw (a half turn), as Keras does.
@@ -85,26 +109,40 @@ class RandomFlip(Layer):
         if data_format not in (None, "channels_last"):
             raise ValueError(f"RandomFlip: data_format must be 'channels_last'; received data_format={data_format!r}.")
         self.mode = mode
-        self.seed = seed
-        self.draws = SeededDraws(seed)
-        super().__init__(**kwargs)
+        super().__init__(seed=seed, **kwargs)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not x.is_floating_point():
-            x = x.to(self.variable_dtype)
-        if not self.training:
-            return x
-        batched = batch_of_images(x, "RandomFlip")  # (N, H, W, C)
-        flips = self.draws.uniform((batched.shape[0], 1, 1, 1), batched.device) <= 0.5
+    def transform(self, images: torch.Tensor, draw: torch.Tensor) -> torch.Tensor:
         axes = {"horizontal": [2], "vertical": [1], "horizontal_and_vertical": [1, 2]}[self.mode]
-        flipped = torch.where(flips, batched.flip(axes), batched)
-        return flipped if x.dim() == 4 else flipped.squeeze(0)
+        return torch.where(draw <= 0.5, images.flip(axes), images)  # as Keras: flipped when the draw is <= 0.5
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "data_format": "channels_last", "seed": self.seed, "mode": self.mode}
 
 
-class RandomContrast(Layer):
+class PixelAdjustment(RandomImageLayer):
+    """The shared part of RandomContrast and RandomBrightness: a ``factor`` range, a ``value_range`` clip, and one
+    uniform draw per image (``adjust`` turns that draw into the new pixels)."""
+
+    FACTOR_BOUNDS: tuple[float, float] = (0, 1)
+
+    def __init__(self, factor: Any, value_range: tuple[float, float] = (0, 255), seed: int | None = None,
+                 **kwargs: Any) -> None:
+        self.factor = factor_range(factor, self.FACTOR_BOUNDS)
+        self.value_range = checked_value_range(value_range, type(self).__name__)
+        super().__init__(seed=seed, **kwargs)
+
+    def transform(self, images: torch.Tensor, draw: torch.Tensor) -> torch.Tensor:
+        return self.adjust(images, draw).clamp(*self.value_range)
+
+    def adjust(self, images: torch.Tensor, draw: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "data_format": "channels_last", "factor": self.factor,
+                "value_range": self.value_range, "seed": self.seed}
+
+
+class RandomContrast(PixelAdjustment):
     """Scale each image's deviation from its per-channel mean by a random factor while training.
 
     As ``keras.layers.RandomContrast`` 3.15: ``out = (x - mean) * c + mean`` clipped to ``value_range``, one ``c``
@@ -123,32 +161,16 @@ class RandomContrast(Layer):
         [7.0, 7.0, 7.0, 7.0]
     """
 
-    def __init__(self, factor: Any, value_range: tuple[float, float] = (0, 255), seed: int | None = None,
-                 **kwargs: Any) -> None:
-        self.factor = factor_range(factor, (0, 1))
-        self.value_range = checked_value_range(value_range, "RandomContrast")
-        self.seed = seed
-        self.draws = SeededDraws(seed)
-        super().__init__(**kwargs)
+    FACTOR_BOUNDS = (0, 1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not x.is_floating_point():
-            x = x.to(self.variable_dtype)
-        if not self.training:
-            return x
-        images = batch_of_images(x, "RandomContrast")  # (N, H, W, C)
+    def adjust(self, images: torch.Tensor, draw: torch.Tensor) -> torch.Tensor:
         low, high = 1.0 - self.factor[0], 1.0 + self.factor[1]
-        contrast = low + (high - low) * self.draws.uniform((images.shape[0], 1, 1, 1), images.device)
+        contrast = low + (high - low) * draw  # (N, 1, 1, 1)
         mean = images.mean(dim=(1, 2), keepdim=True)  # (N, 1, 1, C)
-        out = ((images - mean) * contrast.to(images.dtype) + mean).clamp(*self.value_range)
-        return out.reshape(x.shape)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "data_format": "channels_last", "factor": self.factor,
-                "value_range": self.value_range, "seed": self.seed}
+        return (images - mean) * contrast + mean
 
 
-class RandomBrightness(Layer):
+class RandomBrightness(PixelAdjustment):
     """Add one random offset per image while training, as ``keras.layers.RandomBrightness`` 3.15.
 
     The offset is ``u * (high - low)`` with ``u`` uniform in ``(lower, upper)`` from Keras's factor rule
@@ -165,25 +187,8 @@ class RandomBrightness(Layer):
         [9.0, 9.0]
     """
 
-    def __init__(self, factor: Any, value_range: tuple[float, float] = (0, 255), seed: int | None = None,
-                 **kwargs: Any) -> None:
-        self.factor = factor_range(factor, (-1, 1))
-        self.value_range = checked_value_range(value_range, "RandomBrightness")
-        self.seed = seed
-        self.draws = SeededDraws(seed)
-        super().__init__(**kwargs)
+    FACTOR_BOUNDS = (-1, 1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not x.is_floating_point():
-            x = x.to(self.variable_dtype)
-        if not self.training:
-            return x
-        images = batch_of_images(x, "RandomBrightness")  # (N, H, W, C)
+    def adjust(self, images: torch.Tensor, draw: torch.Tensor) -> torch.Tensor:
         low, high = self.factor
-        delta = (low + (high - low) * self.draws.uniform((images.shape[0], 1, 1, 1), images.device))
-        delta = delta * (self.value_range[1] - self.value_range[0])
-        return (images + delta.to(images.dtype)).clamp(*self.value_range).reshape(x.shape)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "data_format": "channels_last", "factor": self.factor,
-                "value_range": self.value_range, "seed": self.seed}
+        return images + (low + (high - low) * draw) * (self.value_range[1] - self.value_range[0])
