@@ -11,10 +11,13 @@ from convlens.datasets import fashion_mnist, mnist
 from convlens.datasets.idx import IDXError, read_idx
 from convlens.datasets.image_dataset import ImageFolderDataset, load_image
 from convlens.datasets.image_folder import image_dataset_from_directory
+from convlens.datasets.pipeline import AUTOTUNE, Dataset
 from convlens.datasets.sample import LoadedData, load_or_sample
 from convlens.datasets.sources import DatasetFileError, DatasetNotFoundError, cache_dir
 
 __all__ = [
+    "AUTOTUNE",
+    "Dataset",
     "DatasetFileError",
     "DatasetNotFoundError",
     "IDXError",

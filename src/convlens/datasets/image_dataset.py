@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 from PIL import Image
 
+from convlens.datasets.pipeline import Dataset, to_tensor, tree_map
 from convlens.datasets.checks import check_choice, image_size_pair
 from convlens.datasets.resize import INTERPOLATIONS, crop_box_to_aspect_ratio, resize
 
@@ -85,13 +86,15 @@ def _fit(
     return resize(pixels, image_size, interpolation)
 
 
-class ImageFolderDataset:
+class ImageFolderDataset(Dataset):
     """Batches of (images, labels) decoded from files, reshuffled every epoch.
 
     Usually made by ``image_dataset_from_directory``. Iterating yields
     ``(x, y)`` with x float32 (B, H, W, C) in 0..255 and y per label mode:
     ``"int"`` int32 (B,), ``"categorical"`` float32 one-hot (B, K),
-    ``"binary"`` float32 (B, 1); with ``label_mode=None`` only x. With
+    ``"binary"`` float32 (B, 1); with ``label_mode=None`` only x (NumPy arrays). tf.data's methods
+    (``map``, ``cache``, ``shuffle``, ``prefetch``, ``take``, ... of ``convlens.datasets.pipeline.Dataset``)
+    stream the same batches on as CPU torch tensors, which have ``.numpy()``. With
     ``batch_size=None`` single samples come out, without the batch axis.
 
     A file that cannot be decoded is skipped with a warning naming it
@@ -181,11 +184,11 @@ class ImageFolderDataset:
         self.interpolation = interpolation
         self.crop_to_aspect_ratio = crop_to_aspect_ratio
         self.batch_size = batch_size
-        self.shuffle = shuffle
+        self.shuffle_files = shuffle
         # Like Keras, shuffling without a seed draws one: unseeded runs differ.
         self.seed = np.random.randint(1_000_000) if seed is None and shuffle else seed
         self.num_workers = num_workers or os.cpu_count() or 1
-        self.prefetch = prefetch
+        self.prefetch_batches = prefetch
         self._epoch = 0
         self._reported: set[str] = set()
 
@@ -194,6 +197,14 @@ class ImageFolderDataset:
         if self.batch_size is None:
             return len(self.file_paths)
         return -(-len(self.file_paths) // self.batch_size)
+
+    def cardinality(self) -> int:
+        """Number of batches per epoch, as tf.data's ``cardinality()``."""
+        return len(self)
+
+    def _stream(self) -> Iterator:
+        # tf.data's methods (map, take, ...) hand on torch tensors, which have ``.numpy()`` as tf tensors do
+        return (tree_map(to_tensor, element) for element in self)
 
     def __repr__(self) -> str:
         classes = "no labels" if self.class_names is None else f"{len(self.class_names)} classes"
@@ -210,7 +221,7 @@ class ImageFolderDataset:
         batches = (order[i : i + step] for i in range(0, len(order), step))
         # Single images are too small a unit to keep every worker busy, so
         # look further ahead for them.
-        ahead = self.prefetch if self.batch_size else max(self.prefetch, 2 * self.num_workers)
+        ahead = self.prefetch_batches if self.batch_size else max(self.prefetch_batches, 2 * self.num_workers)
         pool = ThreadPoolExecutor(self.num_workers, thread_name_prefix="convlens-images")
         pending: deque[tuple[np.ndarray, list[Future]]] = deque()
         try:
@@ -226,7 +237,7 @@ class ImageFolderDataset:
 
     def _epoch_order(self) -> np.ndarray:
         order = np.arange(len(self.file_paths))
-        if self.shuffle:
+        if self.shuffle_files:
             # Seeded by (seed, epoch): every epoch differs, runs repeat.
             np.random.default_rng([self.seed, self._epoch]).shuffle(order)
         return order

@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 from . import activations, initializers
+from .augmentation import RandomBrightness, RandomContrast, RandomFlip
 from .base import InputSpec, Layer
 from .conv import BaseConv, Conv1D, Conv2D, Conv3D
 from .core import Activation, Dense, Dropout, ReLU, Softmax
@@ -47,7 +48,8 @@ LAYER_CLASSES: dict[str, type[Layer]] = {
         MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D,
         GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D,
         GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D,
-        Flatten, Dense, Dropout, Rescaling, BatchNormalization, Activation, ReLU, Softmax,
+        Flatten, Dense, Dropout, Rescaling, RandomFlip, RandomContrast, RandomBrightness,
+        BatchNormalization, Activation, ReLU, Softmax,
         Reshape, ZeroPadding2D, UpSampling2D, Cropping2D,
         Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate,
     )
@@ -97,7 +99,7 @@ __all__ = [
     "Conv2DTranspose", "Conv3D", "Cropping2D", "Dense", "DepthwiseConv2D", "Dropout", "Flatten",
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalMaxPooling1D",
     "GlobalMaxPooling2D", "GlobalMaxPooling3D", "Input", "InputLayer", "InputSpec", "KerasTensor", "LAYER_CLASSES",
-    "Layer", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Maximum", "Minimum", "Multiply", "ReLU", "Rescaling",
+    "Layer", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Maximum", "Minimum", "Multiply", "RandomBrightness", "RandomContrast", "RandomFlip", "ReLU", "Rescaling",
     "Reshape", "SeparableConv2D", "Softmax", "Subtract", "UpSampling2D", "ZeroPadding2D", "activations",
     "deserialize", "get_class", "initializers",
 ]
