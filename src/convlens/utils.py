@@ -1,4 +1,4 @@
-"""Small helpers shared across convlens: reproducible randomness and label/array utilities of ``keras.utils``."""
+"""Small helpers shared across convlens: reproducible randomness, label/array and image-file utilities of ``keras.utils``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import random
 import numpy as np
 import torch
 
-__all__ = ["normalize", "set_random_seed", "to_categorical"]
+from .image_utils import array_to_img, img_to_array, load_img, save_img
+
+__all__ = ["array_to_img", "img_to_array", "load_img", "normalize", "save_img", "set_random_seed", "to_categorical"]
 
 
 def set_random_seed(seed: int) -> None:
