@@ -103,3 +103,110 @@ def test_random_brightness_config_matches_keras():
     assert ours.get_config()["factor"] == (-0.3, 0.3)
     with pytest.raises(ValueError, match="value_range=5"):
         layers.RandomBrightness(0.3, value_range=5)
+
+
+# --- geometric layers: a fixed factor (a, a) makes the transform deterministic, so outputs must equal Keras's ---
+
+GEOMETRIC = np.random.default_rng(0).uniform(0, 255, (2, 7, 9, 3)).astype("float32")  # (N, H, W, C)
+FIXED = [
+    ("RandomRotation", ((0.1, 0.1),)),
+    ("RandomRotation", ((-0.25, -0.25),)),
+    ("RandomZoom", ((0.3, 0.3), (-0.2, -0.2))),
+    ("RandomZoom", ((-0.5, -0.5),)),  # width follows height
+    ("RandomTranslation", ((0.2, 0.2), (-0.3, -0.3))),
+]
+
+
+@pytest.mark.parametrize("name, args", FIXED)
+@pytest.mark.parametrize("fill_mode", ["reflect", "wrap", "constant", "nearest"])
+@pytest.mark.parametrize("interpolation", ["bilinear", "nearest"])
+def test_fixed_geometric_transforms_match_keras(name, args, fill_mode, interpolation):
+    kwargs = {"fill_mode": fill_mode, "interpolation": interpolation, "fill_value": 5.0}
+    ours = getattr(layers, name)(*args, **kwargs)(torch.from_numpy(GEOMETRIC), training=True)
+    reference = keras_output(getattr(keras.layers, name)(*args, **kwargs), torch.from_numpy(GEOMETRIC))
+    np.testing.assert_allclose(ours.numpy(), reference.numpy(), rtol=0, atol=2e-4)  # float32 trigonometry
+    unbatched = getattr(layers, name)(*args, **kwargs)(torch.from_numpy(GEOMETRIC[1]), training=True)
+    np.testing.assert_allclose(unbatched.numpy(), reference[1].numpy(), rtol=0, atol=2e-4)
+
+
+@pytest.mark.parametrize("layer", [
+    layers.RandomRotation(0.2, seed=3), layers.RandomZoom(0.3, seed=3), layers.RandomTranslation(0.2, 0.2, seed=3),
+])
+def test_geometric_layers_are_identity_in_inference_seeded_and_vary_per_image(layer):
+    batch = torch.from_numpy(GEOMETRIC).repeat(4, 1, 1, 1)  # (8, 7, 9, 3): pairs of equal images
+    assert torch.equal(layer(batch), batch)
+    again = type(layer).from_config(layer.get_config())
+    out = layer(batch, training=True)
+    assert torch.equal(out, again(batch, training=True))
+    assert not torch.equal(out[0], out[2])  # each image draws its own transform
+
+
+def test_quarter_turn_and_shift_are_exact_permutations():
+    image = torch.arange(12.0).reshape(1, 3, 4, 1)
+    shifted = layers.RandomTranslation((1 / 3, 1 / 3), 0, fill_mode="wrap")(image, training=True)
+    assert torch.equal(shifted, image.roll(1, dims=1))
+    square = torch.arange(9.0).reshape(1, 3, 3, 1)
+    turned = layers.RandomRotation((0.25, 0.25), interpolation="nearest")(square, training=True)
+    assert torch.equal(turned[0, :, :, 0], torch.rot90(square[0, :, :, 0], 1))  # counter-clockwise
+
+
+def test_geometric_configs_match_keras():
+    pairs = [(layers.RandomRotation(0.2, fill_mode="constant", seed=1),
+              keras.layers.RandomRotation(0.2, fill_mode="constant", seed=1)),
+             (layers.RandomZoom(0.2, (-0.1, 0.3), seed=1), keras.layers.RandomZoom(0.2, (-0.1, 0.3), seed=1)),
+             (layers.RandomTranslation(0.1, 0.2, interpolation="nearest", seed=1),
+              keras.layers.RandomTranslation(0.1, 0.2, interpolation="nearest", seed=1)),
+             (layers.RandomCrop(3, 4, seed=1), keras.layers.RandomCrop(3, 4, seed=1))]
+    for ours, reference in pairs:
+        ours_config, reference_config = ours.get_config(), reference.get_config()
+        for key in set(reference_config) - {"name", "trainable", "dtype"}:
+            assert np.allclose(ours_config[key], reference_config[key]) if key.endswith("factor") or key == "factor" \
+                else ours_config[key] == reference_config[key], (type(ours).__name__, key)
+        assert type(ours).from_config(ours_config).get_config() == ours_config
+
+
+def test_geometric_errors_match_keras():
+    with pytest.raises(NotImplementedError, match="Unknown `fill_mode` mirror"):
+        layers.RandomRotation(0.1, fill_mode="mirror")
+    with pytest.raises(NotImplementedError, match="Unknown `interpolation` bicubic"):
+        layers.RandomZoom(0.1, interpolation="bicubic")
+    with pytest.raises(ValueError, match=r"\(-1.0, 1.0\]. Received: input_number=-1"):
+        layers.RandomZoom(-1.0)
+    with pytest.raises(ValueError, match="width_factor=.1, 2, 3"):
+        layers.RandomTranslation(0.1, [1, 2, 3])
+    with pytest.raises(ValueError, match="factor=2"):
+        layers.RandomRotation(2)
+
+
+def test_random_crop_windows_inference_and_small_inputs_match_keras():
+    batch = torch.arange(8 * 6 * 8 * 1, dtype=torch.float32).reshape(8, 6, 8, 1)
+    crop = layers.RandomCrop(4, 5, seed=2)
+    out = crop(batch, training=True)
+    assert out.shape == (8, 4, 5, 1)
+    windows = {tuple(batch[0, i:i + 4, j:j + 5, 0].flatten().tolist()) for i in range(3) for j in range(4)}
+    offsets = [(o[0, 0, 0] - b[0, 0, 0]).item() for o, b in zip(out, batch)]
+    assert tuple((out[0, :, :, 0] - offsets[0]).flatten().tolist()) in windows
+    assert len(set(offsets)) > 1  # each image its own window
+    assert torch.equal(layers.RandomCrop(4, 5, seed=2)(batch, training=True), out)
+    # Keras 3.15 returns its input unchanged with training=False and in predict (its docstring's centre crop
+    # happens only for a direct call without `training`, which convlens, like fit/predict, treats as inference).
+    reference = keras.Sequential([keras.Input((6, 8, 1)), keras.layers.RandomCrop(4, 5)])
+    np.testing.assert_array_equal(crop(batch).numpy(), reference.predict(batch.numpy(), verbose=0))
+    np.testing.assert_array_equal(crop(batch, training=False).numpy(),
+                                  keras.ops.convert_to_numpy(reference(batch.numpy(), training=False)))
+    for small in (batch[:, :3], batch[:, :4, :5]):  # not larger than the window: aspect crop + resize, as Keras
+        reference = keras_output(keras.layers.RandomCrop(4, 5, seed=1), small)
+        np.testing.assert_allclose(crop(small, training=True).numpy(), reference.numpy(), atol=1e-4)
+
+
+def test_geometric_layers_save_to_keras_files_that_keras_loads(tmp_path):
+    from convlens.models import Sequential, saving
+    model = Sequential([layers.Input((7, 9, 3)), layers.RandomRotation(0.1, fill_mode="constant", seed=1),
+                        layers.RandomZoom(0.2, seed=2), layers.RandomCrop(5, 6, seed=3)])
+    saving.save_model(model, tmp_path / "aug.keras")
+    restored = saving.load_model(tmp_path / "aug.keras")
+    assert [layer.get_config() for layer in restored.layers] == [layer.get_config() for layer in model.layers]
+    by_keras = keras.saving.load_model(tmp_path / "aug.keras")
+    assert [type(layer).__name__ for layer in by_keras.layers] == ["RandomRotation", "RandomZoom", "RandomCrop"]
+    assert by_keras.layers[0].get_config()["fill_mode"] == "constant"
+    np.testing.assert_array_equal(by_keras.predict(GEOMETRIC, verbose=0), GEOMETRIC)  # inference: identity

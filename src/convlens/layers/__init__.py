@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from . import activations, initializers
 from .augmentation import RandomBrightness, RandomContrast, RandomFlip
+from .augmentation_geometric import RandomCrop, RandomRotation, RandomTranslation, RandomZoom
 from .image_preprocessing import CenterCrop, Normalization, Resizing
 from .base import InputSpec, Layer
 from .conv import BaseConv, Conv1D, Conv2D, Conv3D
@@ -50,7 +51,7 @@ LAYER_CLASSES: dict[str, type[Layer]] = {
         GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D,
         GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D,
         Flatten, Dense, Dropout, Rescaling, RandomFlip, RandomContrast, RandomBrightness,
-        Resizing, CenterCrop, Normalization,
+        Resizing, CenterCrop, Normalization, RandomRotation, RandomZoom, RandomTranslation, RandomCrop,
         BatchNormalization, Activation, ReLU, Softmax,
         Reshape, ZeroPadding2D, UpSampling2D, Cropping2D,
         Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate,
@@ -101,7 +102,7 @@ __all__ = [
     "Conv2DTranspose", "Conv3D", "Cropping2D", "Dense", "DepthwiseConv2D", "Dropout", "Flatten",
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalMaxPooling1D",
     "GlobalMaxPooling2D", "GlobalMaxPooling3D", "Input", "InputLayer", "InputSpec", "KerasTensor", "LAYER_CLASSES",
-    "Layer", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Maximum", "Minimum", "Multiply", "Normalization", "RandomBrightness", "RandomContrast", "RandomFlip", "ReLU", "Rescaling", "Resizing",
+    "Layer", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Maximum", "Minimum", "Multiply", "Normalization", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "Rescaling", "Resizing",
     "Reshape", "SeparableConv2D", "Softmax", "Subtract", "UpSampling2D", "ZeroPadding2D", "activations",
     "deserialize", "get_class", "initializers",
 ]

@@ -63,8 +63,11 @@ def batch_of_images(x: torch.Tensor, layer: str) -> torch.Tensor:
 class RandomImageLayer(Layer):
     """A layer that changes each image of a batch by one uniform draw per image while training, else the identity.
 
-    Subclasses store their arguments, then call ``super().__init__(seed=..., **kwargs)``, and give ``transform``.
+    Subclasses store their arguments, then call ``super().__init__(seed=..., **kwargs)``, and give ``transform``;
+    ``DRAWS`` is how many uniform numbers each image gets (a zoom draws its height and width factors apart).
     """
+
+    DRAWS = 1
 
     def __init__(self, seed: int | None = None, **kwargs: Any) -> None:
         self.seed = seed
@@ -77,8 +80,9 @@ class RandomImageLayer(Layer):
         if not self.training:
             return x
         images = batch_of_images(x, type(self).__name__)  # (N, H, W, C)
-        draw = self.draws.uniform((images.shape[0], 1, 1, 1), images.device).to(images.dtype)  # (N, 1, 1, 1)
-        return self.transform(images, draw).reshape(x.shape)
+        draw = self.draws.uniform((images.shape[0], self.DRAWS, 1, 1), images.device).to(images.dtype)  # (N, D, 1, 1)
+        out = self.transform(images, draw)
+        return out if x.dim() == 4 else out[0]
 
     def transform(self, images: torch.Tensor, draw: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
