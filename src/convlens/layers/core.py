@@ -164,19 +164,22 @@ class ReLU(Layer):
                  **kwargs: Any) -> None:
         if max_value is not None and max_value < 0:
             raise ValueError(f"max_value of a ReLU layer cannot be a negative value. Received: max_value={max_value}")
-        if negative_slope < 0:
-            raise ValueError(f"negative_slope of a ReLU layer cannot be a negative value. Received: negative_slope={negative_slope}")
+        if negative_slope is None or negative_slope < 0:
+            raise ValueError(
+                "negative_slope of a ReLU layer cannot be None or a negative value. "
+                f"Received: negative_slope={negative_slope}"
+            )
+        if threshold is None or threshold < 0:
+            raise ValueError(
+                f"threshold of a ReLU layer cannot be None or a negative value. Received: threshold={threshold}"
+            )
         self.max_value = max_value
         self.negative_slope = float(negative_slope)
         self.threshold = float(threshold)
         super().__init__(**kwargs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.negative_slope == 0 and self.threshold == 0:
-            y = F.relu(x)
-        else:
-            y = torch.where(x >= self.threshold, x, self.negative_slope * (x - self.threshold))
-        return y if self.max_value is None else y.clamp(max=self.max_value)
+        return activations_lib.relu(x, self.negative_slope, self.max_value, self.threshold)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "max_value": self.max_value,

@@ -129,18 +129,21 @@ class Cropping2D(Layer):
         super().__init__(**kwargs)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
-        (t, b), (l, r) = self.cropping
         n, h, w, c = input_shape
-        out_h = None if h is None else h - t - b
-        out_w = None if w is None else w - l - r
-        if (out_h is not None and out_h <= 0) or (out_w is not None and out_w <= 0):
-            raise ValueError(f"Cropping2D '{self.name}': cropping={self.cropping} removes the whole input {tuple(input_shape)}.")
-        return (n, out_h, out_w, c)
+        for size, crop in zip((h, w), self.cropping):
+            if size is not None and sum(crop) >= size:
+                raise ValueError(
+                    "Values in `cropping` argument should be smaller than the corresponding spatial dimension "
+                    f"of the input. Received: input_shape={tuple(input_shape)}, cropping={self.cropping}"
+                )
+        (t, b), (l, r) = self.cropping
+        return (n, None if h is None else h - t - b, None if w is None else w - l - r, c)
 
     def build(self, input_shape: Shape) -> None:
         self.compute_output_shape(input_shape)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.compute_output_shape(tuple(x.shape))  # a later, smaller input must not crop to nothing
         (t, b), (l, r) = self.cropping
         return x[:, t : x.shape[1] - b, l : x.shape[2] - r, :]
 
