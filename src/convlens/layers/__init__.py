@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 from . import activations, initializers
+from .activation_layers import ELU, LeakyReLU, PReLU
 from .base import InputSpec, Layer
 from .conv import BaseConv, Conv1D, Conv2D, Conv3D
 from .core import Activation, Dense, Dropout, ReLU, Softmax
@@ -17,7 +18,9 @@ from .depthwise import DepthwiseConv2D, SeparableConv2D
 from .input_layer import Input, InputLayer
 from .keras_tensor import KerasTensor
 from .merging import Add, Average, BaseMerge, Concatenate, Maximum, Minimum, Multiply, Subtract
+from .noise import BaseSpatialDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 from .normalization import BatchNormalization
+from .normalization_layer import GroupNormalization, LayerNormalization
 from .pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -35,6 +38,7 @@ from .pooling import (
     MaxPooling3D,
 )
 from .preprocessing import Rescaling
+from .rearranging import Permute, RepeatVector
 from .reshaping import Cropping2D, Flatten, Reshape, UpSampling2D, ZeroPadding2D
 from .transpose import Conv2DTranspose
 
@@ -50,6 +54,8 @@ LAYER_CLASSES: dict[str, type[Layer]] = {
         Flatten, Dense, Dropout, Rescaling, BatchNormalization, Activation, ReLU, Softmax,
         Reshape, ZeroPadding2D, UpSampling2D, Cropping2D,
         Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate,
+        LeakyReLU, PReLU, ELU, Permute, RepeatVector, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
+        GaussianNoise, LayerNormalization, GroupNormalization,
     )
 }
 # Keras's own aliases.
@@ -92,6 +98,8 @@ def deserialize(config: dict) -> Layer:
 
 
 __all__ = [
+    "ELU", "GaussianNoise", "GroupNormalization", "LayerNormalization", "LeakyReLU", "PReLU", "Permute",
+    "RepeatVector", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "BaseSpatialDropout",
     "Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "BaseConv",
     "BaseGlobalPooling", "BaseMerge", "BasePooling", "BatchNormalization", "Concatenate", "Conv1D", "Conv2D",
     "Conv2DTranspose", "Conv3D", "Cropping2D", "Dense", "DepthwiseConv2D", "Dropout", "Flatten",
