@@ -39,7 +39,21 @@ from .pooling import (
 )
 from .preprocessing import Rescaling
 from .rearranging import Permute, RepeatVector
-from .reshaping import Cropping2D, Flatten, Reshape, UpSampling2D, ZeroPadding2D
+from .borders import (
+    BaseCropping,
+    BaseUpSampling,
+    BaseZeroPadding,
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+)
+from .reshaping import Flatten, Reshape
 from .transpose import Conv2DTranspose
 
 # Keras class name → class, for building layers from configs (and only these:
@@ -56,6 +70,7 @@ LAYER_CLASSES: dict[str, type[Layer]] = {
         Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate,
         LeakyReLU, PReLU, ELU, Permute, RepeatVector, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
         GaussianNoise, LayerNormalization, GroupNormalization,
+        ZeroPadding1D, ZeroPadding3D, Cropping1D, Cropping3D, UpSampling1D, UpSampling3D,
     )
 }
 # Keras's own aliases.
@@ -99,7 +114,8 @@ def deserialize(config: dict) -> Layer:
 
 __all__ = [
     "ELU", "GaussianNoise", "GroupNormalization", "LayerNormalization", "LeakyReLU", "PReLU", "Permute",
-    "RepeatVector", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "BaseSpatialDropout",
+    "RepeatVector", "ZeroPadding1D", "ZeroPadding3D", "Cropping1D", "Cropping3D", "UpSampling1D", "UpSampling3D",
+    "BaseCropping", "BaseUpSampling", "BaseZeroPadding", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "BaseSpatialDropout",
     "Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "BaseConv",
     "BaseGlobalPooling", "BaseMerge", "BasePooling", "BatchNormalization", "Concatenate", "Conv1D", "Conv2D",
     "Conv2DTranspose", "Conv3D", "Cropping2D", "Dense", "DepthwiseConv2D", "Dropout", "Flatten",
