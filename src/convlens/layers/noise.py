@@ -17,7 +17,7 @@ class BaseSpatialDropout(Dropout):
     """Drop whole channels: one keep-or-drop draw per sample and channel, shared over the ``rank`` spatial axes.
 
     Example:
-        >>> layer = SpatialDropout2D(0.5); layer.train()
+        >>> layer = SpatialDropout2D(0.5).train()
         >>> y = layer(torch.ones(2, 4, 4, 3))  # each (sample, channel) map is all 0 or all 2
         >>> bool(((y == 0) | (y == 2)).all()) and bool((y.amax((1, 2)) == y.amin((1, 2))).all())
         True
