@@ -54,7 +54,7 @@ from .borders import (
     ZeroPadding3D,
 )
 from .reshaping import Flatten, Reshape
-from .transpose import Conv2DTranspose
+from .transpose import BaseConvTranspose, Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
 
 # Keras class name → class, for building layers from configs (and only these:
 # loading a saved model never instantiates anything outside this table).
@@ -70,12 +70,14 @@ LAYER_CLASSES: dict[str, type[Layer]] = {
         Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate,
         LeakyReLU, PReLU, ELU, Permute, RepeatVector, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
         GaussianNoise, LayerNormalization, GroupNormalization,
-        ZeroPadding1D, ZeroPadding3D, Cropping1D, Cropping3D, UpSampling1D, UpSampling3D,
+        Conv1DTranspose, Conv3DTranspose, ZeroPadding1D, ZeroPadding3D, Cropping1D, Cropping3D, UpSampling1D, UpSampling3D,
     )
 }
 # Keras's own aliases.
 LAYER_CLASSES.update({
     "Convolution1D": Conv1D, "Convolution2D": Conv2D, "Convolution3D": Conv3D,
+    "Convolution1DTranspose": Conv1DTranspose, "Convolution2DTranspose": Conv2DTranspose,
+    "Convolution3DTranspose": Conv3DTranspose,
     "MaxPool1D": MaxPooling1D, "MaxPool2D": MaxPooling2D, "MaxPool3D": MaxPooling3D,
     "AvgPool1D": AveragePooling1D, "AvgPool2D": AveragePooling2D, "AvgPool3D": AveragePooling3D,
     "GlobalMaxPool1D": GlobalMaxPooling1D, "GlobalMaxPool2D": GlobalMaxPooling2D,
@@ -114,7 +116,7 @@ def deserialize(config: dict) -> Layer:
 
 __all__ = [
     "ELU", "GaussianNoise", "GroupNormalization", "LayerNormalization", "LeakyReLU", "PReLU", "Permute",
-    "RepeatVector", "ZeroPadding1D", "ZeroPadding3D", "Cropping1D", "Cropping3D", "UpSampling1D", "UpSampling3D",
+    "RepeatVector", "BaseConvTranspose", "Conv1DTranspose", "Conv3DTranspose", "ZeroPadding1D", "ZeroPadding3D", "Cropping1D", "Cropping3D", "UpSampling1D", "UpSampling3D",
     "BaseCropping", "BaseUpSampling", "BaseZeroPadding", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "BaseSpatialDropout",
     "Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "BaseConv",
     "BaseGlobalPooling", "BaseMerge", "BasePooling", "BatchNormalization", "Concatenate", "Conv1D", "Conv2D",
