@@ -14,7 +14,14 @@ from .activation_layers import ELU, LeakyReLU, PReLU
 from .base import InputSpec, Layer
 from .conv import BaseConv, Conv1D, Conv2D, Conv3D
 from .core import Activation, Dense, Dropout, ReLU, Softmax
-from .depthwise import DepthwiseConv2D, SeparableConv2D
+from .depthwise import (
+    BaseDepthwiseConv,
+    BaseSeparableConv,
+    DepthwiseConv1D,
+    DepthwiseConv2D,
+    SeparableConv1D,
+    SeparableConv2D,
+)
 from .input_layer import Input, InputLayer
 from .keras_tensor import KerasTensor
 from .merging import Add, Average, BaseMerge, Concatenate, Maximum, Minimum, Multiply, Subtract
@@ -70,7 +77,7 @@ LAYER_CLASSES: dict[str, type[Layer]] = {
         Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate,
         LeakyReLU, PReLU, ELU, Permute, RepeatVector, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
         GaussianNoise, LayerNormalization, GroupNormalization,
-        Conv1DTranspose, Conv3DTranspose, ZeroPadding1D, ZeroPadding3D, Cropping1D, Cropping3D, UpSampling1D, UpSampling3D,
+        Conv1DTranspose, Conv3DTranspose, DepthwiseConv1D, SeparableConv1D, ZeroPadding1D, ZeroPadding3D, Cropping1D, Cropping3D, UpSampling1D, UpSampling3D,
     )
 }
 # Keras's own aliases.
@@ -78,6 +85,7 @@ LAYER_CLASSES.update({
     "Convolution1D": Conv1D, "Convolution2D": Conv2D, "Convolution3D": Conv3D,
     "Convolution1DTranspose": Conv1DTranspose, "Convolution2DTranspose": Conv2DTranspose,
     "Convolution3DTranspose": Conv3DTranspose,
+    "SeparableConvolution1D": SeparableConv1D, "SeparableConvolution2D": SeparableConv2D,
     "MaxPool1D": MaxPooling1D, "MaxPool2D": MaxPooling2D, "MaxPool3D": MaxPooling3D,
     "AvgPool1D": AveragePooling1D, "AvgPool2D": AveragePooling2D, "AvgPool3D": AveragePooling3D,
     "GlobalMaxPool1D": GlobalMaxPooling1D, "GlobalMaxPool2D": GlobalMaxPooling2D,
@@ -116,7 +124,7 @@ def deserialize(config: dict) -> Layer:
 
 __all__ = [
     "ELU", "GaussianNoise", "GroupNormalization", "LayerNormalization", "LeakyReLU", "PReLU", "Permute",
-    "RepeatVector", "BaseConvTranspose", "Conv1DTranspose", "Conv3DTranspose", "ZeroPadding1D", "ZeroPadding3D", "Cropping1D", "Cropping3D", "UpSampling1D", "UpSampling3D",
+    "RepeatVector", "BaseDepthwiseConv", "BaseSeparableConv", "DepthwiseConv1D", "SeparableConv1D", "BaseConvTranspose", "Conv1DTranspose", "Conv3DTranspose", "ZeroPadding1D", "ZeroPadding3D", "Cropping1D", "Cropping3D", "UpSampling1D", "UpSampling3D",
     "BaseCropping", "BaseUpSampling", "BaseZeroPadding", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "BaseSpatialDropout",
     "Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "BaseConv",
     "BaseGlobalPooling", "BaseMerge", "BasePooling", "BatchNormalization", "Concatenate", "Conv1D", "Conv2D",
