@@ -22,6 +22,7 @@ from .depthwise import (
     SeparableConv1D,
     SeparableConv2D,
 )
+from .dot import Dot
 from .input_layer import Input, InputLayer
 from .keras_tensor import KerasTensor
 from .merging import Add, Average, BaseMerge, Concatenate, Maximum, Minimum, Multiply, Subtract
@@ -77,7 +78,7 @@ LAYER_CLASSES: dict[str, type[Layer]] = {
         Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate,
         LeakyReLU, PReLU, ELU, Permute, RepeatVector, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
         GaussianNoise, LayerNormalization, GroupNormalization,
-        Conv1DTranspose, Conv3DTranspose, DepthwiseConv1D, SeparableConv1D, ZeroPadding1D, ZeroPadding3D, Cropping1D, Cropping3D, UpSampling1D, UpSampling3D,
+        Dot, Conv1DTranspose, Conv3DTranspose, DepthwiseConv1D, SeparableConv1D, ZeroPadding1D, ZeroPadding3D, Cropping1D, Cropping3D, UpSampling1D, UpSampling3D,
     )
 }
 # Keras's own aliases.
@@ -124,7 +125,7 @@ def deserialize(config: dict) -> Layer:
 
 __all__ = [
     "ELU", "GaussianNoise", "GroupNormalization", "LayerNormalization", "LeakyReLU", "PReLU", "Permute",
-    "RepeatVector", "BaseDepthwiseConv", "BaseSeparableConv", "DepthwiseConv1D", "SeparableConv1D", "BaseConvTranspose", "Conv1DTranspose", "Conv3DTranspose", "ZeroPadding1D", "ZeroPadding3D", "Cropping1D", "Cropping3D", "UpSampling1D", "UpSampling3D",
+    "RepeatVector", "Dot", "BaseDepthwiseConv", "BaseSeparableConv", "DepthwiseConv1D", "SeparableConv1D", "BaseConvTranspose", "Conv1DTranspose", "Conv3DTranspose", "ZeroPadding1D", "ZeroPadding3D", "Cropping1D", "Cropping3D", "UpSampling1D", "UpSampling3D",
     "BaseCropping", "BaseUpSampling", "BaseZeroPadding", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "BaseSpatialDropout",
     "Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "BaseConv",
     "BaseGlobalPooling", "BaseMerge", "BasePooling", "BatchNormalization", "Concatenate", "Conv1D", "Conv2D",
