@@ -572,3 +572,11 @@ class CompiledMetrics:
             return {}
         values = torch.stack([m.result() for m in tracked]).tolist()
         return dict(sorted(zip((m.name for m in tracked), values)))
+
+
+# The threshold metrics build on `Metric` above, so they are imported last.
+from .confusion_metrics import AUC, Precision, Recall  # noqa: E402
+
+_BY_CLASS_NAME.update({cls.__name__: cls for cls in (AUC, Precision, Recall)})
+_CLASSES.update({"precision": Precision, "recall": Recall, "auc": AUC})
+__all__ += ["AUC", "Precision", "Recall"]
