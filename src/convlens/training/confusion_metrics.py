@@ -40,6 +40,7 @@ class ConfusionCounts(Metric):
     """Weighted true/false positive/negative counts per threshold (the state of Precision, Recall and AUC)."""
 
     direction = "up"
+    _variable_rows: tuple[int, ...] = (0, 1, 2, 3)  # which counts Keras keeps as `variables`
 
     def __init__(self, thresholds: list[float], top_k: int | None = None, class_id: int | None = None,
                  name: str | None = None, dtype: str | None = None) -> None:
@@ -58,7 +59,7 @@ class ConfusionCounts(Metric):
 
     @property
     def variables(self) -> list[torch.Tensor]:
-        return list(self._counts)
+        return [self._counts[row] for row in self._variable_rows]
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         y_pred = _as_float(y_pred).detach()
@@ -104,6 +105,8 @@ class Precision(ConfusionCounts):
         1.0
     """
 
+    _variable_rows = (0, 1)  # tp, fp
+
     def __init__(self, thresholds: float | Sequence[float] | None = None, top_k: int | None = None,
                  class_id: int | None = None, name: str = "precision", dtype: str | None = None) -> None:
         super().__init__(_thresholds(thresholds, 0.5 if top_k is None else _NEG_INF), top_k, class_id, name, dtype)
@@ -124,6 +127,8 @@ class Recall(Precision):
         >>> m = Recall(); m.update_state(torch.tensor([1, 1]), torch.tensor([0.9, 0.2])); m.result().item()
         0.5
     """
+
+    _variable_rows = (0, 3)  # tp, fn
 
     def __init__(self, thresholds: float | Sequence[float] | None = None, top_k: int | None = None,
                  class_id: int | None = None, name: str = "recall", dtype: str | None = None) -> None:

@@ -211,11 +211,13 @@ class Mean(Metric):
         return count if self.weight is None else count + self.weight
 
 
-def samplewise(values: torch.Tensor, sample_weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def samplewise(values: torch.Tensor, sample_weight: torch.Tensor,
+               reduce: Callable[..., torch.Tensor] = torch.mean) -> tuple[torch.Tensor, torch.Tensor]:
     """Weighted per-sample values and per-sample weights, as Keras's ``reduce_to_samplewise_values``.
 
     The weights' rank is matched to the values (a trailing 1 squeezed or
-    added); values with more axes than the weights are averaged down to them.
+    added); values with more axes than the weights are reduced down to them
+    by ``reduce`` (the mean for ``Mean``, the sum for ``Sum``).
 
     Example:
         >>> [t.tolist() for t in samplewise(torch.tensor([[1.0, 3.0], [5.0, 7.0]]), torch.tensor([1.0, 0.0]))]
@@ -223,13 +225,13 @@ def samplewise(values: torch.Tensor, sample_weight: torch.Tensor) -> tuple[torch
     """
     values, weights = match_rank(values, sample_weight.to(values.dtype))
     if values.ndim > weights.ndim:
-        values = values.mean(dim=tuple(range(weights.ndim, values.ndim)))
+        values = reduce(values, dim=tuple(range(weights.ndim, values.ndim)))
     weights = weights.expand_as(values) if weights.ndim else weights.expand(values.shape)
     values = values * weights
     if weights.ndim > 1:
-        weights = weights.mean(dim=tuple(range(1, weights.ndim)))
+        weights = reduce(weights, dim=tuple(range(1, weights.ndim)))
     if values.ndim > 1:
-        values = values.mean(dim=tuple(range(1, values.ndim)))
+        values = reduce(values, dim=tuple(range(1, values.ndim)))
     return values, weights
 
 
@@ -254,7 +256,7 @@ class Sum(Metric):
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
         values = _as_float(values).detach()
         if sample_weight is not None:
-            values = samplewise(values, torch.as_tensor(sample_weight, device=values.device))[0]
+            values = samplewise(values, torch.as_tensor(sample_weight, device=values.device), torch.sum)[0]
         self.total = self.total.to(values.device) + values.sum()
 
     def result(self) -> torch.Tensor:
@@ -378,7 +380,8 @@ BinaryCrossentropy = _loss_metric("BinaryCrossentropy", losses_lib.binary_crosse
 CategoricalCrossentropy = _loss_metric("CategoricalCrossentropy", losses_lib.categorical_crossentropy,
                                        "categorical_crossentropy", from_logits=False, label_smoothing=0.0, axis=-1)
 SparseCategoricalCrossentropy = _loss_metric("SparseCategoricalCrossentropy", losses_lib.sparse_categorical_crossentropy,
-                                             "sparse_categorical_crossentropy", from_logits=False, axis=-1)
+                                             "sparse_categorical_crossentropy", from_logits=False, ignore_class=None,
+                                             axis=-1)
 
 
 class RootMeanSquaredError(Mean):
