@@ -498,7 +498,7 @@ def get(identifier: Any) -> Loss:
 
     Example:
         >>> get("sparse_categorical_crossentropy")
-        SparseCategoricalCrossentropy(name='sparse_categorical_crossentropy', reduction='sum_over_batch_size', from_logits=False)
+        SparseCategoricalCrossentropy(name='sparse_categorical_crossentropy', reduction='sum_over_batch_size', from_logits=False, ignore_class=None)
     """
     if isinstance(identifier, Loss):
         return identifier
