@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .. import limits
 from . import initializers
 from .keras_tensor import is_symbolic, symbolic_call
 from .naming import snake_case, unique_name
@@ -236,6 +237,7 @@ class Layer(nn.Module):
         BatchNormalization's moving statistics) become buffers, so they are
         saved in ``state_dict`` and moved by ``.to(device)`` but not optimised.
         """
+        limits.claim_weight(shape)  # a layer built from a file: checked against the weights it stores, before allocating
         value = to_torch(initializers.get(initializer)(tuple(int(s) for s in shape)))
         value = value.to(dtype=self.variable_dtype, device=getattr(self, "_build_device", None)).contiguous()
         if trainable:
