@@ -11,7 +11,8 @@ from ..errors import ConvlensError
 # OSError numbers whose message needs a hint beyond the system's own words.
 _OS_HINTS = {errno.ENOSPC: "the disk is full: free some space and run again (--resume continues a run)",
              errno.EROFS: "the folder is on a read-only file system: choose another with --out",
-             errno.EACCES: "permission denied: choose a folder you can write to, or check the file's permissions"}
+             errno.EACCES: "permission denied: choose a folder you can write to, or check the file's permissions",
+             errno.EPERM: "operation not permitted: choose a folder you can write to, or check the file's permissions"}
 
 
 class _Commands(click.Group):
