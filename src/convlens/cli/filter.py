@@ -168,10 +168,12 @@ def _read_image(path: Path, *, gray: bool = False) -> np.ndarray:
     Raises:
         click.BadParameter: the file is not a readable image.
     """
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import ImageOps, UnidentifiedImageError
+
+    from ..datasets.image_dataset import open_image
 
     try:
-        with Image.open(path) as opened:
+        with open_image(path) as opened:
             picture = ImageOps.exif_transpose(opened)
             picture.load()
     except (OSError, UnidentifiedImageError) as exc:
