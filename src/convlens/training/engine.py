@@ -227,7 +227,8 @@ class Trainer:
         validate_at = _validation_epochs(validation_freq)
         target = resolve_device(device, self.device)
 
-        self._class_weights = _class_weight_table(class_weight, sample_weight)
+        # On the device from the start: a captured step must not copy from the host.
+        self._class_weights = _class_weight_table(class_weight, sample_weight, target)
         train, val = self._weighted_inputs(x, y, sample_weight, "x"), None
         if validation_data is not None:
             val = self._weighted_inputs(*unpack_weighted(validation_data, "validation_data"), "validation_data")
@@ -436,7 +437,7 @@ class Trainer:
         self._require_compiled("train_on_batch")
         batch = self._batch_on_device(x, y, sample_weight)
         self._build_optimizer()
-        self._class_weights = _class_weight_table(class_weight, sample_weight)
+        self._class_weights = _class_weight_table(class_weight, sample_weight, batch[0].device)
         self._tracker.reset()  # type: ignore[union-attr]
         try:
             with self._mode(training=True):
@@ -566,7 +567,8 @@ class Trainer:
             )
 
 
-def _class_weight_table(class_weight: dict[int, float] | None, sample_weight: Any) -> torch.Tensor | None:
+def _class_weight_table(class_weight: dict[int, float] | None, sample_weight: Any,
+                        device: torch.device) -> torch.Tensor | None:
     """``{class_id: weight}`` as a lookup tensor (1 for the classes not listed), as Keras's ``class_weight``."""
     if class_weight is None:
         return None
@@ -580,7 +582,7 @@ def _class_weight_table(class_weight: dict[int, float] | None, sample_weight: An
     table = torch.ones(max(class_weight) + 1)
     for class_id, weight in class_weight.items():
         table[int(class_id)] = float(weight)
-    return table
+    return table.to(device)
 
 
 def _class_weights_of(table: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -589,7 +591,6 @@ def _class_weights_of(table: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         y = y.argmax(dim=-1)
     elif y.ndim > 1:
         y = y.squeeze(-1)
-    table = table.to(y.device)
     ids = y.long().clamp(0, table.numel() - 1)
     return torch.where(y.long() < table.numel(), table[ids], 1.0)
 
