@@ -53,6 +53,17 @@ def test_evaluate_and_summary_commands(run_dir):
     assert result.exit_code == 0 and "5·5·1·6 + 6 = 156" in result.output
 
 
+def test_evaluate_uses_the_runs_data(run_dir, tmp_path):
+    copy = tmp_path / "fashion-run"
+    copy.mkdir()
+    (copy / "model.keras").write_bytes((run_dir / "model.keras").read_bytes())
+    record = json.loads((run_dir / "run.json").read_text())
+    record["config"].update(data="fashion-mnist", sample=False)
+    (copy / "run.json").write_text(json.dumps(record))
+    result = CliRunner().invoke(main, ["evaluate", str(copy)])
+    assert "Data: fashion-mnist (the run's" in result.output and "Traceback" not in result.output
+
+
 def test_predict_any_image_size_and_mode(run_dir, tmp_path):
     from convlens import datasets
 
