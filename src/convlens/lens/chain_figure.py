@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from .backprop import Backprop, _matrix
-from .figures import SIGNED_CMAP, bare, new_figure, styled
+from .chain_rule import Backprop, _matrix
+from .figures import SIGNED_CMAP, annotate_values, bare, new_figure, styled
 
 CELL_INCHES = 0.42  # one matrix entry, big enough for a number like −2.62
 
@@ -21,7 +21,7 @@ def plot_chain(result: Backprop, weight: str | None = None) -> Figure:
         save: path(s) ending in ``.png`` / ``.svg`` to write the figure to.
 
     Example:
-        >>> from convlens.lens.backprop import backprop, notes_example
+        >>> from convlens.lens.chain_rule import backprop, notes_example
         >>> fig = plot_chain(backprop(*notes_example()))
         >>> len([ax for ax in fig.axes if ax.images])
         4
@@ -39,8 +39,7 @@ def plot_chain(result: Backprop, weight: str | None = None) -> Figure:
     for i, (ax, (name, m)) in enumerate(zip(axes, factors)):
         ax.imshow(m, cmap=SIGNED_CMAP, vmin=-limit, vmax=limit)
         ax.set_ylim(height - 0.5, -0.5)  # every matrix hangs from the same top line
-        for (r, c), v in np.ndenumerate(m):
-            ax.text(c, r, f"{v:.2f}", ha="center", va="center", fontsize=7)
+        annotate_values(ax, m, limit)
         bare(ax)
         ax.set_title(f"{name}\n{m.shape[0]}×{m.shape[1]}", fontsize=10)
         if i:

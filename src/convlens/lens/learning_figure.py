@@ -9,8 +9,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .._io import atomic_write
-from .figures import SIGNED_CMAP, bare, new_figure, styled
-from .learn_filter import LearnedFilter
+from .figures import SIGNED_CMAP, annotate_values, bare, new_figure, styled
+from .learning import LearnedFilter
 
 FRAMES = 6  # panels in the strip, the first and last epochs included
 
@@ -24,7 +24,7 @@ def plot_learning(result: LearnedFilter) -> Figure:
         save: path(s) ending in ``.png`` / ``.svg`` to write the figure to.
 
     Example:
-        >>> from convlens.lens.learn_filter import LearnedFilter
+        >>> from convlens.lens.learning import LearnedFilter
         >>> k = np.eye(3)
         >>> fig = plot_learning(LearnedFilter(k, k, k, "eye", [k, k], [1.0]))
         >>> len([ax for ax in fig.axes if ax.images])
@@ -39,8 +39,7 @@ def plot_learning(result: LearnedFilter) -> Figure:
     for i, (title, kernel) in enumerate(panels):
         ax = fig.add_subplot(grid[0, i])
         ax.imshow(kernel, cmap=SIGNED_CMAP, vmin=-limit, vmax=limit)
-        for (r, c), v in np.ndenumerate(kernel):
-            ax.text(c, r, f"{v:.1f}", ha="center", va="center", fontsize=7)
+        annotate_values(ax, kernel, limit, digits=1)
         bare(ax)
         ax.set_title(title, fontsize=8)
     curve = fig.add_subplot(grid[0, -1])
@@ -56,7 +55,7 @@ def save_learning_gif(result: LearnedFilter, path: str | Path, *, frames: int = 
     """An animated GIF (Pillow) of the kernel moving from random to learned, one frame per few epochs.
 
     Example:
-        >>> from convlens.lens.learn_filter import LearnedFilter
+        >>> from convlens.lens.learning import LearnedFilter
         >>> k = np.eye(3)
         >>> import tempfile; p = Path(tempfile.mkdtemp()) / "k.gif"
         >>> save_learning_gif(LearnedFilter(k, k, k, "eye", [k, k], [1.0]), p).exists()
@@ -73,8 +72,7 @@ def save_learning_gif(result: LearnedFilter, path: str | Path, *, frames: int = 
         fig = new_figure(2.2, 2.4)
         ax = fig.add_subplot()
         ax.imshow(result.history[e], cmap=SIGNED_CMAP, vmin=-limit, vmax=limit)
-        for (r, c), v in np.ndenumerate(result.history[e]):
-            ax.text(c, r, f"{v:.1f}", ha="center", va="center", fontsize=9)
+        annotate_values(ax, result.history[e], limit, fontsize=9, digits=1)
         bare(ax)
         ax.set_title(f"epoch {e}", fontsize=9)
         buffer = io.BytesIO()
