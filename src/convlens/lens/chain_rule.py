@@ -299,9 +299,9 @@ def notes_example(seed: int = NOTES_SEED) -> tuple[Any, np.ndarray, np.ndarray]:
     from ..models import Sequential
 
     rng = np.random.default_rng(seed)
-    x = rng.normal(size=(5, 1)).round(1)
-    w1 = rng.normal(size=(3, 1, 1)).round(1)
-    w2 = rng.normal(size=(5, 1)).round(1)
+    x = rng.normal(size=(5, 1)).round(1) + 0.0  # + 0.0 turns a rounded −0.0 into 0.0
+    w1 = rng.normal(size=(3, 1, 1)).round(1) + 0.0
+    w2 = rng.normal(size=(5, 1)).round(1) + 0.0
     model = Sequential([Input((5, 1)), _notes_conv(), Flatten(), Dense(1, use_bias=False)])
     model.set_weights([w1, w2])
     return model, x, np.array([1.0])
