@@ -70,6 +70,8 @@ _COMMANDS: list[tuple[str, str]] = [
     ("predict", "predict_command"),
     ("summary", "summary_command"),
     ("show", "show_command"),
+    ("backprop", "backprop_command"),
+    ("learn_filter", "learn_filter_command"),
 ]
 
 _register()
