@@ -6,13 +6,14 @@ from convlens.cli import main
 
 
 def test_learns_and_writes_pictures(tmp_path):
-    result = CliRunner().invoke(main, ["learn-filter", "--target", "line_horizontal", "-o", str(tmp_path)])
+    # a short run (the full one, within 0.02 of the target, is tests/lens/test_learning.py's)
+    result = CliRunner().invoke(main, ["learn-filter", "--target", "line_horizontal", "--epochs", "6", "-o",
+                                       str(tmp_path)])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("random weights") and "target (line_horizontal)" in lines[0]
-    assert lines[2].split()[3:6] == ["2.0", "2.0", "2.0"]
-    error = float(result.output.split("max |learned − target| = ")[1].split()[0])
-    assert error < 0.02
+    assert lines[2].split()[6:9] == ["2.0", "2.0", "2.0"]  # the target's middle row
+    assert "6 epochs: loss" in result.output and "max |learned − target| = " in result.output
     assert (tmp_path / "learning.png").is_file() and (tmp_path / "learning.gif").is_file()
 
 
