@@ -7,7 +7,7 @@ The run folder holds everything a person needs afterwards:
     summary.txt        the model summary with the formula behind every shape and parameter count
     run.json           the run's settings and results (test loss and accuracy, timings)
     class_names.json   the label of every output unit
-    checkpoint/        training state after each epoch, for ``--resume`` (removed when the run completes)
+    checkpoint/        training state after each epoch, for ``--resume`` (and for ``--resume --epochs N`` to extend)
     *.png              training curves, confusion matrix, first-layer filters, feature maps, architecture
 """
 
@@ -24,6 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ._io import atomic_write_text
+from .errors import FileFormatError, RunStateError
 
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 BUILTIN_DATA = ("mnist", "fashion-mnist")
@@ -83,10 +84,10 @@ def _load_data(config: RunConfig, log: Callable[[str], None]) -> dict[str, Any]:
             raise ValueError("--sample: only MNIST ships a sample; use --data mnist.")
         if config.sample:
             data = datasets.mnist.load_data(sample=True)
-            message = "Using the MNIST sample shipped with convlens (--sample)."
+            message, is_sample = "Using the MNIST sample shipped with convlens (--sample).", True
         else:
             loaded = datasets.load_or_sample(config.data, download=True)
-            data, message = loaded.data, loaded.message
+            data, message, is_sample = loaded.data, loaded.message, loaded.is_sample
         log(message)
         (x_train, y_train), (x_test, y_test) = data
         names = FASHION_CLASSES if config.data == "fashion-mnist" else [str(i) for i in range(10)]
@@ -94,6 +95,7 @@ def _load_data(config: RunConfig, log: Callable[[str], None]) -> dict[str, Any]:
             "x_train": x_train[..., None], "y_train": y_train,  # (N, 28, 28, 1) uint8: channels last
             "x_test": x_test[..., None], "y_test": y_test,
             "input_shape": (*x_train.shape[1:], 1), "class_names": names, "message": message,
+            "sample": is_sample,
         }
     folder = Path(config.data)
     if not folder.is_dir():
@@ -102,12 +104,12 @@ def _load_data(config: RunConfig, log: Callable[[str], None]) -> dict[str, Any]:
             "sub-folder of images per class."
         )
     train, val = datasets.image_dataset_from_directory(
-        folder, validation_split=0.2, subset="both", seed=config.seed,
+        folder, validation_split=config.validation_split or 0.2, subset="both", seed=config.seed,
         image_size=config.image_size, batch_size=config.batch_size)
     message = f"Using images from {folder}: {len(train.file_paths)} for training, {len(val.file_paths)} for testing."
     log(message)
     return {"train_ds": train, "val_ds": val, "input_shape": (*config.image_size, 3),
-            "class_names": list(train.class_names), "message": message}
+            "class_names": list(train.class_names), "message": message, "sample": False}
 
 
 def build_model(name: str, input_shape: tuple[int, ...], num_classes: int, **options: Any):
@@ -193,13 +195,16 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
     config = apply_recipe(config)
     out = Path(config.out) if config.out else _default_out(config.model)
     config = dataclasses.replace(config, out=str(out))
-    out.mkdir(parents=True, exist_ok=True)
     if not resume and (out / "checkpoint").exists():
-        raise ValueError(f"{out} holds an interrupted run; continue it with --resume {out} or choose another --out.")
-    atomic_write_text(out / "run.json", json.dumps({"config": dataclasses.asdict(config)}, indent=2))
+        raise RunStateError(
+            f"{out} holds an interrupted run; continue it with --resume {out} or choose another --out.")
 
+    # Data and model first: a run that cannot start (unknown model, bad folder,
+    # missing data) leaves no half-made run folder behind.
     set_random_seed(config.seed)
     data = _load_data(config, log)
+    if config.data == "mnist":  # the shipped sample stands in for the full set when that is missing: say so
+        config = dataclasses.replace(config, sample=bool(data["sample"]))
     class_names = data["class_names"]
     recipe = None
     if config.recipe is not None:
@@ -215,6 +220,10 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
     model = build_model(config.model, tuple(data["input_shape"]), len(class_names),
                         **(recipe.model_options if recipe else {}))
     compile_for_classification(model, config.optimizer, config.lr, **(recipe.optimizer_options if recipe else {}))
+    out.mkdir(parents=True, exist_ok=True)
+    if resume:
+        _remove_temporaries(out)
+    atomic_write_text(out / "run.json", json.dumps({"config": dataclasses.asdict(config)}, indent=2))
     atomic_write_text(out / "class_names.json", json.dumps(class_names))
 
     resumed_epoch = _resume_point(out) if resume else None
@@ -222,7 +231,9 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
     # a kill between the two leaves a metrics row that _resume_point trims.
     callbacks = [
         callbacks_lib.CSVLogger(out / "metrics.csv", append=resumed_epoch is not None),
-        callbacks_lib.BackupAndRestore(out / "checkpoint"),
+        # Kept after the last epoch: a kill before model.keras is complete
+        # resumes at the evaluation, and --epochs can extend a finished run.
+        callbacks_lib.BackupAndRestore(out / "checkpoint", delete_checkpoint=False),
     ]
     if recipe is not None:
         train_size = len(data["x_train"]) * (1 - config.validation_split) if "x_train" in data else \
@@ -250,7 +261,7 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
     atomic_write_text(out / "run.json", json.dumps({
         "config": dataclasses.asdict(config),
         "results": {"test_loss": result.test_loss, "test_accuracy": result.test_accuracy,
-                    "train_seconds": round(train_seconds, 2), "data": data["message"],
+                    "train_seconds": round(train_seconds, 2), "data": data["message"], "sample": data["sample"],
                     "device": str(model.device)},
         "history": result.history}, indent=2))
     if config.pictures:
@@ -296,19 +307,58 @@ def _resume_point(out: Path) -> int | None:
         metrics.unlink(missing_ok=True)
         return None
     epoch = TrainingState.load(state_file).epoch
-    if metrics.exists():
-        header, *rows = metrics.read_text().splitlines()
-        kept = [row for row in rows if row.split(",", 1)[0].isdigit() and int(row.split(",", 1)[0]) <= epoch]
-        atomic_write_text(metrics, "\n".join([header, *kept]) + "\n")
+    lines = metrics.read_text().splitlines() if metrics.exists() else []
+    if not lines:  # killed before the first row was complete: the CSV logger starts it afresh
+        metrics.unlink(missing_ok=True)
+        return None
+    header, *rows = lines
+    kept = [row for row in rows if row.split(",", 1)[0].isdigit() and int(row.split(",", 1)[0]) <= epoch]
+    atomic_write_text(metrics, "\n".join([header, *kept]) + "\n")
     return epoch
+
+
+def _remove_temporaries(out: Path) -> None:
+    """Delete what a killed writer left: atomic_write's ``.*.part`` and the checkpoint's ``.tmp-*`` files."""
+    for folder in (out, out / "checkpoint"):
+        if folder.is_dir():
+            for stale in [*folder.glob(".*.part"), *folder.glob(".tmp-*")]:
+                stale.unlink(missing_ok=True)
+
+
+def resume_config(run_dir: str | Path, epochs: int | None = None) -> RunConfig:
+    """The settings to continue the run in ``run_dir``: written back into that folder, whatever its run.json says.
+
+    Args:
+        run_dir: the run folder (it may have been copied or moved).
+        epochs: a new total number of epochs; required to continue a
+            finished run, and then larger than the epochs it ran.
+
+    Raises:
+        RunStateError: the run is finished and ``epochs`` does not extend it.
+
+    Example:
+        >>> resume_config("runs/mnist-convnet-20250101-120000", epochs=4)  # doctest: +SKIP
+    """
+    config = dataclasses.replace(load_config(run_dir), out=str(Path(run_dir)))
+    record = json.loads((Path(run_dir) / "run.json").read_text())
+    if "results" in record:
+        if epochs is None or epochs <= config.epochs:
+            raise RunStateError(
+                f"--resume: {run_dir} is a finished run of {config.epochs} epochs; pass --epochs N with N > "
+                f"{config.epochs} to train it further, or start a new run.")
+        if not (Path(run_dir) / "checkpoint").exists():
+            raise RunStateError(f"--resume: {run_dir} has no checkpoint/ folder to continue from.")
+    if epochs is not None:
+        config = dataclasses.replace(config, epochs=epochs)
+    return config
 
 
 def load_config(run_dir: str | Path) -> RunConfig:
     """The settings of an earlier run, from its ``run.json``."""
     path = Path(run_dir) / "run.json"
     if not path.is_file():
-        raise ValueError(f"--resume: {run_dir} is not a run folder (no run.json in it).")
+        raise RunStateError(f"--resume: {run_dir} is not a run folder (no run.json in it).")
     try:
         return RunConfig.from_dict(json.loads(path.read_text())["config"])
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise ValueError(f"--resume: {path} is damaged ({exc}).") from None
+        raise FileFormatError(f"--resume: {path} is damaged ({exc}).") from None

@@ -45,9 +45,11 @@ def test_saved_model_with_an_image(tmp_path, small_model_file, digit_file):
     assert result.exit_code == 0, result.output
     conv_names = [layer.name for layer in model.layers if isinstance(layer, layers.Conv2D)]
     expected = {"architecture", "filters", *(f"filters_{n}" for n in conv_names), "feature_maps", "saliency", "lenses"}
-    assert {p.name for p in out.iterdir()} == {f"{n}.{ext}" for n in expected for ext in ("png", "svg")} | {"summary.txt"}
+    assert {p.name for p in out.iterdir()} == {f"{n}.{ext}" for n in expected for ext in ("png", "svg")} | {"summary.txt", "classic.txt"}
     assert (out / "filters.png").read_bytes() == (out / f"filters_{conv_names[0]}.png").read_bytes()
     assert "3·3·1·4 + 4 = 40" in (out / "summary.txt").read_text()
+    classic = (out / "classic.txt").read_text().splitlines()
+    assert len(classic) == 1 + 4 and classic[1].startswith("filter 0: most like ") and "r = " in classic[1]
     assert f"wrote {out / 'summary.txt'}" in result.output and "random" not in result.output
 
 
@@ -55,7 +57,7 @@ def test_zoo_name_without_image(tmp_path):
     result = run("lenet5", "-o", tmp_path)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "architecture.png", "filters.png", "filters_c1.png", "filters_c3.png", "summary.txt"]
+        "architecture.png", "classic.txt", "filters.png", "filters_c1.png", "filters_c3.png", "summary.txt"]
     assert "random (untrained) weights" in result.output
 
 

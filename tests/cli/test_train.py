@@ -33,7 +33,7 @@ def run_dir(tmp_path_factory) -> Path:
 def test_train_writes_the_run_folder(run_dir):
     for name in ("model.keras", "metrics.csv", "summary.txt", "run.json", "class_names.json"):
         assert (run_dir / name).is_file(), name
-    assert not (run_dir / "checkpoint").exists()  # removed once the run completes
+    assert (run_dir / "checkpoint").is_dir()  # kept: --resume --epochs N trains the finished run further
     results = json.loads((run_dir / "run.json").read_text())["results"]
     assert results["test_accuracy"] > 0.7  # one epoch on the 6,000-image sample
     header = (run_dir / "metrics.csv").read_text().splitlines()[0]
@@ -51,6 +51,17 @@ def test_evaluate_and_summary_commands(run_dir):
     assert result.exit_code == 0 and "Total params: 34,826" in result.output
     result = CliRunner().invoke(main, ["summary", "lenet5", "--explain"])
     assert result.exit_code == 0 and "5·5·1·6 + 6 = 156" in result.output
+
+
+def test_evaluate_uses_the_runs_data(run_dir, tmp_path):
+    copy = tmp_path / "fashion-run"
+    copy.mkdir()
+    (copy / "model.keras").write_bytes((run_dir / "model.keras").read_bytes())
+    record = json.loads((run_dir / "run.json").read_text())
+    record["config"].update(data="fashion-mnist", sample=False)
+    (copy / "run.json").write_text(json.dumps(record))
+    result = CliRunner().invoke(main, ["evaluate", str(copy)])
+    assert "Data: fashion-mnist (the run's" in result.output and "Traceback" not in result.output
 
 
 def test_predict_any_image_size_and_mode(run_dir, tmp_path):

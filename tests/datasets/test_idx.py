@@ -100,3 +100,28 @@ def test_absurd_header_is_rejected_before_allocating():
 def test_rejects_other_sources():
     with pytest.raises(TypeError, match="received source of type int"):
         read_idx(3)
+
+
+def test_fuzzed_idx_bytes_read_or_raise_convlens_errors():
+    """Seeded mutations of a plain and a gzipped IDX file: an array or an IDXError (a ConvlensError), nothing else."""
+    import gzip
+    import time
+
+    from convlens.errors import ConvlensError
+
+    raw = bytes([0, 0, 0x08, 3]) + np.array([5, 4, 3], ">u4").tobytes() + bytes(range(60))
+    rng = np.random.default_rng(9)
+    deadline, refused = time.monotonic() + 5, 0
+    for case in range(400):
+        if time.monotonic() > deadline:
+            break
+        data = bytearray(raw if case % 2 else gzip.compress(raw))
+        for _ in range(int(rng.integers(1, 5))):
+            data[int(rng.integers(len(data)))] = int(rng.integers(256))
+        try:
+            array = read_idx(bytes(data))
+            assert array.nbytes <= 64 * len(data)  # nothing larger than the bytes could hold
+        except ConvlensError as error:
+            assert str(error)
+            refused += 1
+    assert refused > 0

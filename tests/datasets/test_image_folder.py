@@ -222,3 +222,24 @@ def test_no_images(tmp_path):
         image_dataset_from_directory(tmp_path / "empty", verbose=False)
     with pytest.raises(ValueError, match="is not a folder"):
         image_dataset_from_directory(tmp_path / "missing", verbose=False)
+
+
+def test_symlink_loops_are_followed_once_and_fifos_skipped(tmp_path):
+    """A loop (cats/again -> cats) lists each image once; a FIFO named like an image is not a file to read."""
+    import os
+
+    import numpy as np
+    from PIL import Image
+
+    from convlens.datasets.image_folder import image_dataset_from_directory
+
+    for name in ("cats", "dogs"):
+        (tmp_path / name).mkdir()
+        for i in range(3):
+            Image.fromarray(np.full((4, 4, 3), 40 * i, np.uint8)).save(tmp_path / name / f"{i}.png")
+    os.symlink(tmp_path / "cats", tmp_path / "cats" / "again")
+    os.mkfifo(tmp_path / "dogs" / "x.png")
+    dataset = image_dataset_from_directory(tmp_path, image_size=(4, 4), batch_size=2, follow_links=True,
+                                           shuffle=False, verbose=False)
+    assert len(dataset.file_paths) == 6
+    assert len({os.path.realpath(p) for p in dataset.file_paths}) == 6

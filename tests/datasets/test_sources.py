@@ -77,6 +77,7 @@ def test_not_found_without_download_says_where_to_put_files(tiny, tmp_path):
     assert all(name in message for name in NAMES)
     assert "$CONVLENS_DATA (not set)" in message
     assert "Downloading was switched off." in message
+    assert "load_data(sample=True)" in message  # what works offline
 
 
 def _images(shape, code=0x08, extra=b""):

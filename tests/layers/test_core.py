@@ -148,7 +148,7 @@ def test_reshape_padding_cropping_upsampling():
     assert torch.equal(cropped, img)
     up = layers.UpSampling2D((2, 3))(torch.arange(4.0).reshape(1, 2, 2, 1))
     assert up.shape == (1, 4, 6, 1) and up[0, :, :, 0].tolist()[0] == [0, 0, 0, 1, 1, 1]
-    with pytest.raises(ValueError, match="removes the whole input"):
+    with pytest.raises(ValueError, match="should be smaller than the corresponding spatial dimension"):
         layers.Cropping2D(2)(torch.ones(1, 4, 4, 1))
 
 

@@ -73,3 +73,16 @@ def test_default_layers_and_refusals():
         plot_feature_maps(model, IMAGE, max_maps=0)
     with pytest.raises(ValueError, match=r"\(12, 12, 1\)"):
         plot_feature_maps(model, np.zeros((10, 10)))
+
+
+def test_an_image_path_is_read_at_the_models_size(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from convlens import zoo
+    from convlens.lens.images import as_model_input
+
+    path = tmp_path / "digit.png"
+    Image.fromarray(np.full((40, 40, 3), 200, np.uint8)).save(path)
+    batch, single = as_model_input(zoo.create("mnist-convnet"), str(path))
+    assert tuple(batch.shape) == (1, 28, 28, 1) and single and int(batch.max()) == 200

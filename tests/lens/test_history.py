@@ -53,3 +53,10 @@ def test_bad_histories_are_refused(tmp_path):
     empty.write_text("epoch\n")
     with pytest.raises(ValueError, match="no epochs"):
         plot_history(empty)
+
+
+def test_a_run_folder_reads_its_metrics_csv(tmp_path):
+    from convlens.lens.history import load_history
+
+    (tmp_path / "metrics.csv").write_text("epoch,loss,val_loss\n0,0.5,0.6\n1,0.3,0.4\n")
+    assert load_history(tmp_path) == {"loss": [0.5, 0.3], "val_loss": [0.6, 0.4]}

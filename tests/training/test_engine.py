@@ -120,11 +120,11 @@ def test_uint8_images_stay_uint8_and_a_missing_channel_axis_is_added():
     np.testing.assert_allclose(model.predict(images, verbose=0), expected, rtol=1e-5)
 
 
-def test_train_and_test_on_batch_accumulate_until_reset(model, data):
+def test_train_and_test_on_batch_report_their_own_batch(model, data):
     x, y = data
     first = model.train_on_batch(x[:16], y[:16], return_dict=True)
     assert set(first) == {"accuracy", "loss"}
-    model.reset_metrics()
+    model.test_on_batch(x[16:32], y[16:32])  # each call starts from reset metrics, as in Keras
     single = model.test_on_batch(x[:16], y[:16])
     assert single == pytest.approx(model.evaluate(x[:16], y[:16], verbose=0))
 

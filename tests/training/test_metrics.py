@@ -86,5 +86,5 @@ def test_keras_serialized_metrics_are_accepted():
     assert isinstance(metric, metrics.BinaryAccuracy) and metric.name == "bin_acc"
     metric.update_state(torch.tensor([[1.0]]), torch.tensor([[0.6]]))  # 0.6 is below the 0.7 threshold
     assert metric.result().item() == 0.0
-    with pytest.raises(ValueError, match="Unknown metric class 'AUC'"):
-        metrics.get({"class_name": "AUC", "config": {}})
+    with pytest.raises(ValueError, match="Unknown metric class 'F1Score'"):
+        metrics.get({"class_name": "F1Score", "config": {}})

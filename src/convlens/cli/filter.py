@@ -168,13 +168,15 @@ def _read_image(path: Path, *, gray: bool = False) -> np.ndarray:
     Raises:
         click.BadParameter: the file is not a readable image.
     """
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import ImageOps, UnidentifiedImageError
+
+    from ..datasets.image_dataset import open_image
 
     try:
-        with Image.open(path) as opened:
+        with open_image(path) as opened:
             picture = ImageOps.exif_transpose(opened)
             picture.load()
-    except (OSError, UnidentifiedImageError) as exc:
+    except (OSError, ValueError, UnidentifiedImageError) as exc:  # ValueError: open_image's FileFormatError, limits
         raise click.BadParameter(f"cannot read {path} as an image: {exc}", param_hint="IMAGE") from None
     if picture.mode.startswith("I"):  # 16/32-bit grayscale: scale the 16-bit range to 0..255
         return np.asarray(picture, dtype=np.float32) / 257.0

@@ -47,6 +47,7 @@ def show_command(model_path: str, image_path: str | None, out_dir: str, layer_na
       filters.png             the first convolution's filters
       filters_<layer>.png     every convolution's filters
       summary.txt             the summary with the formula behind each row
+      classic.txt             each first-layer filter's closest classic kernel
       feature_maps.png        with IMAGE: each layer's maps for it
       saliency.png            with IMAGE: saliency and Grad-CAM of the prediction
       lenses.png              with IMAGE: the classic filters on it
@@ -91,6 +92,8 @@ def show_command(model_path: str, image_path: str | None, out_dir: str, layer_na
     atomic_write_text(out / "summary.txt", lens.format_explained_summary(model))
     click.echo(f"wrote {out / 'summary.txt'}")
     convs = [layer for layer in model.layers if _has_filters(layer)]
+    if convs:
+        _write_resemblance(convs[0], out / "classic.txt")
     for i, layer in enumerate(convs):
         write(["filters"] * (i == 0) + [f"filters_{layer.name}"], lens.plot_filters, layer)
     if image is not None:
@@ -103,6 +106,21 @@ def show_command(model_path: str, image_path: str | None, out_dir: str, layer_na
         x, y, names = _test_set(data, limit)
         write(["confusion"], lens.plot_confusion_matrix, model, x, y, class_names=names)
         write(["misclassified"], lens.plot_misclassified, model, x, y, class_names=names)
+
+
+def _write_resemblance(layer: Any, path: Path) -> None:
+    """Say which named classic kernel each first-layer filter most resembles (normalized correlation)."""
+    from ..lens import resemble_classic
+
+    try:
+        lines = [str(r) for r in resemble_classic(layer)]
+    except ValueError as exc:  # no classic kernel of this size
+        click.echo(f"Note: {exc}")
+        return
+    text = f"{layer.name}: the closest classic kernel of each filter (normalized correlation r)\n" + "\n".join(lines)
+    click.echo(text)
+    atomic_write_text(path, text + "\n")
+    click.echo(f"wrote {path}")
 
 
 def _has_filters(layer: Any) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..recipes import RECIPES
-from ..runs import BUILTIN_DATA, RunConfig, load_config, train
+from ..runs import BUILTIN_DATA, RunConfig, resume_config, train
 
 _DEFAULTS = RunConfig()
 
@@ -41,8 +41,8 @@ _DEFAULTS = RunConfig()
 @click.option("--no-pictures", is_flag=True, help="Skip drawing curves, confusion matrix, filters and feature maps.")
 @click.option("--out", default="", help="Run folder to create (default: runs/<model>-<date>-<time>).")
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None,
-              help="Continue the interrupted run in this folder from its last completed epoch (other options are "
-                   "taken from the run).")
+              help="Continue the interrupted run in this folder (and only there) from its last completed epoch; "
+                   "with --epochs N, train a finished run on to N epochs. Other options are taken from the run.")
 def train_command(model: str, data: str, epochs: int, batch_size: int, optimizer: str, lr: float | None, seed: int,
                   device: str, validation_split: float, image_size: tuple[int, int], recipe: str | None, sample: bool,
                   no_pictures: bool, out: str, resume_dir: str | None) -> None:
@@ -54,8 +54,8 @@ def train_command(model: str, data: str, epochs: int, batch_size: int, optimizer
     """
     try:
         if resume_dir is not None:
-            config = load_config(resume_dir)
-            result = train(config, resume=True)
+            given = click.get_current_context().get_parameter_source("epochs") == click.core.ParameterSource.COMMANDLINE
+            result = train(resume_config(resume_dir, epochs if given else None), resume=True)
         else:
             config = RunConfig(model=model, data=data, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
                                lr=lr, seed=seed, device=device, validation_split=validation_split,

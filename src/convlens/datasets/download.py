@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from convlens._io import atomic_write
+from convlens.errors import ConvlensError
 
 __all__ = ["DOWNLOAD_TIMEOUT_S", "DownloadError", "download"]
 
@@ -28,7 +29,7 @@ _CHUNK = 1 << 16
 _USER_AGENT = "convlens (+https://pypi.org/project/convlens/)"
 
 
-class DownloadError(OSError):
+class DownloadError(ConvlensError, OSError):
     """A download failed: unreachable server, HTTP error, timeout, truncation or wrong checksum."""
 
 

@@ -15,6 +15,8 @@ from typing import BinaryIO
 
 import numpy as np
 
+from ..errors import FileFormatError
+
 __all__ = ["IDXError", "IDX_DTYPES", "read_idx"]
 
 # IDX type code -> element type (big-endian in the file).
@@ -38,7 +40,7 @@ _GZIP_MAX_RATIO = 1032
 _CHUNK = 1 << 18
 
 
-class IDXError(ValueError):
+class IDXError(FileFormatError):
     """An IDX file is truncated, corrupt or not an IDX file at all."""
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import struct
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -16,8 +17,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 from PIL import Image
 
+from convlens import limits
 from convlens.datasets.pipeline import Dataset, to_tensor, tree_map
 from convlens.datasets.checks import check_choice, image_size_pair
+from convlens.errors import FileFormatError, LimitExceededError
 from convlens.datasets.resize import INTERPOLATIONS, crop_box_to_aspect_ratio, resize
 
 __all__ = ["COLOR_MODES", "LABEL_MODES", "ImageFolderDataset", "load_image"]
@@ -67,13 +70,55 @@ def load_image(
     return _fit(_decode(path, color_mode), image_size, interpolation, crop_to_aspect_ratio)
 
 
+def open_image(path: str | os.PathLike) -> Image.Image:
+    """Open an image file lazily, refusing what must not be decoded: a non-regular file, too many pixels.
+
+    The pixel limit is Pillow's ``Image.MAX_IMAGE_PIXELS`` (89,478,485 by
+    default, a 9459×9459 picture), checked from the header before any pixel is
+    decoded; ``CONVLENS_MAX_IMAGE_PIXELS`` raises it for trusted files.
+
+    Raises:
+        FileFormatError: the path is a folder, FIFO or device, or not an image.
+        LimitExceededError: the image has more pixels than the limit.
+
+    Example:
+        >>> with open_image("digit.png") as image:  # doctest: +SKIP
+        ...     image.size
+        (28, 28)
+    """
+    if not os.path.isfile(path):
+        kind = "does not exist" if not os.path.exists(path) else "is not a regular file (a folder, FIFO or device)"
+        raise FileFormatError(f"{os.fspath(path)} {kind}; an image file is needed.")
+    cap = limits.limit("CONVLENS_MAX_IMAGE_PIXELS", Image.MAX_IMAGE_PIXELS or 1 << 62)
+    if cap > (Image.MAX_IMAGE_PIXELS or cap):
+        Image.MAX_IMAGE_PIXELS = cap  # raised on purpose: Pillow's own guard (2x its limit) must not undo it
+    try:
+        image = Image.open(path)
+    except Image.DecompressionBombError:
+        image = None
+    except (OSError, ValueError, SyntaxError) as error:
+        raise FileFormatError(f"{os.fspath(path)} cannot be read as an image: {error}") from None
+    pixels = image.width * image.height if image is not None else cap + 1
+    if pixels > cap:
+        if image is not None:
+            image.close()
+        raise LimitExceededError(
+            f"{os.fspath(path)}: the image has more pixels than the limit of {cap:,} (a decompression bomb guard); "
+            "if the file is trusted, raise it with the environment variable CONVLENS_MAX_IMAGE_PIXELS=<pixels>.")
+    return image
+
+
 def _decode(path: str | os.PathLike, color_mode: str) -> np.ndarray:
     """(H, W, C) uint8 pixels of the file's first frame."""
     channels, mode = COLOR_MODES[color_mode]
-    with Image.open(path) as image:
-        if image.mode.startswith("I;16"):
-            image = Image.fromarray((np.asarray(image) >> 8).astype(np.uint8), "L")
-        pixels = np.asarray(image.convert(mode))
+    with open_image(path) as image:
+        try:
+            if image.mode.startswith("I;16"):
+                image = Image.fromarray((np.asarray(image) >> 8).astype(np.uint8), "L")
+            pixels = np.asarray(image.convert(mode))
+        except (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, struct.error) as error:
+            # A damaged file surfaces from Pillow's decoders as any of these.
+            raise FileFormatError(f"{os.fspath(path)} cannot be decoded as an image: {error}") from None
     return pixels.reshape(pixels.shape[0], pixels.shape[1], channels)
 
 

@@ -246,11 +246,25 @@ def _index_directory(
 
 
 def _image_files(folder: str, follow_links: bool) -> list[str]:
-    """Image files under ``folder``, by sorted folder then sorted name (os.walk order)."""
+    """Image files under ``folder``, by sorted folder then sorted name (os.walk order).
+
+    Only regular files count (a FIFO named ``x.png`` would block the reader
+    forever), and with ``follow_links`` each real folder is walked once, so a
+    symlink loop cannot list the same images again (and leak them from the
+    training subset into the validation one).
+    """
+    walked, seen = [], set()
+    for root, dirs, files in os.walk(folder, followlinks=follow_links):  # pruned while walking: lazily
+        status = os.stat(root)
+        if (status.st_dev, status.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((status.st_dev, status.st_ino))
+        walked.append((root, files))
     found = []
-    for root, _, files in sorted(os.walk(folder, followlinks=follow_links), key=lambda w: w[0]):
+    for root, files in sorted(walked, key=lambda w: w[0]):
         images = (name for name in sorted(files) if name.lower().endswith(ALLOWED_FORMATS))
-        found += [os.path.join(root, name) for name in images]
+        found += [path for path in (os.path.join(root, name) for name in images) if os.path.isfile(path)]
     return found
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from convlens.datasets import download as downloads
+from convlens.errors import ConvlensError, FileFormatError
 from convlens.datasets.idx import IDXError, read_idx
 
 if TYPE_CHECKING:
@@ -41,11 +42,11 @@ CACHE_ENV = "CONVLENS_CACHE"
 MIRRORS_ENV = "CONVLENS_MIRRORS"
 
 
-class DatasetNotFoundError(FileNotFoundError):
+class DatasetNotFoundError(ConvlensError, FileNotFoundError):
     """The dataset's files are in none of the places looked at and could not be downloaded."""
 
 
-class DatasetFileError(ValueError):
+class DatasetFileError(FileFormatError):
     """A dataset file is present but truncated, corrupt or not the original file."""
 
 
@@ -242,4 +243,7 @@ def _not_found_message(
         lines.append("Downloading was switched off.")
     else:
         lines.append("Downloads failed: " + "; ".join(failures) + ".")
+    # Offline, the 6,000-image MNIST sample inside the package is what works now: say how to use it.
+    lines.append("Offline, the MNIST sample shipped with convlens works: datasets.mnist.load_data(sample=True), "
+                 "or `convlens train --sample`.")
     return "\n".join(lines)

@@ -10,17 +10,28 @@ Example:
 from __future__ import annotations
 
 from . import activations, initializers
+from .activation_layers import ELU, LeakyReLU, PReLU
 from .augmentation import RandomBrightness, RandomContrast, RandomFlip
 from .augmentation_geometric import RandomCrop, RandomRotation, RandomTranslation, RandomZoom
 from .image_preprocessing import CenterCrop, Normalization, Resizing
 from .base import InputSpec, Layer
 from .conv import BaseConv, Conv1D, Conv2D, Conv3D
 from .core import Activation, Dense, Dropout, ReLU, Softmax
-from .depthwise import DepthwiseConv2D, SeparableConv2D
+from .depthwise import (
+    BaseDepthwiseConv,
+    BaseSeparableConv,
+    DepthwiseConv1D,
+    DepthwiseConv2D,
+    SeparableConv1D,
+    SeparableConv2D,
+)
+from .dot import Dot
 from .input_layer import Input, InputLayer
 from .keras_tensor import KerasTensor
 from .merging import Add, Average, BaseMerge, Concatenate, Maximum, Minimum, Multiply, Subtract
+from .noise import BaseSpatialDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 from .normalization import BatchNormalization
+from .normalization_layer import GroupNormalization, LayerNormalization
 from .pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -38,8 +49,23 @@ from .pooling import (
     MaxPooling3D,
 )
 from .preprocessing import Rescaling
-from .reshaping import Cropping2D, Flatten, Reshape, UpSampling2D, ZeroPadding2D
-from .transpose import Conv2DTranspose
+from .rearranging import Permute, RepeatVector
+from .borders import (
+    BaseCropping,
+    BaseUpSampling,
+    BaseZeroPadding,
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+)
+from .reshaping import Flatten, Reshape
+from .transpose import BaseConvTranspose, Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
 
 # Keras class name → class, for building layers from configs (and only these:
 # loading a saved model never instantiates anything outside this table).
@@ -55,11 +81,17 @@ LAYER_CLASSES: dict[str, type[Layer]] = {
         BatchNormalization, Activation, ReLU, Softmax,
         Reshape, ZeroPadding2D, UpSampling2D, Cropping2D,
         Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate,
+        LeakyReLU, PReLU, ELU, Permute, RepeatVector, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
+        GaussianNoise, LayerNormalization, GroupNormalization,
+        Dot, Conv1DTranspose, Conv3DTranspose, DepthwiseConv1D, SeparableConv1D, ZeroPadding1D, ZeroPadding3D, Cropping1D, Cropping3D, UpSampling1D, UpSampling3D,
     )
 }
 # Keras's own aliases.
 LAYER_CLASSES.update({
     "Convolution1D": Conv1D, "Convolution2D": Conv2D, "Convolution3D": Conv3D,
+    "Convolution1DTranspose": Conv1DTranspose, "Convolution2DTranspose": Conv2DTranspose,
+    "Convolution3DTranspose": Conv3DTranspose,
+    "SeparableConvolution1D": SeparableConv1D, "SeparableConvolution2D": SeparableConv2D,
     "MaxPool1D": MaxPooling1D, "MaxPool2D": MaxPooling2D, "MaxPool3D": MaxPooling3D,
     "AvgPool1D": AveragePooling1D, "AvgPool2D": AveragePooling2D, "AvgPool3D": AveragePooling3D,
     "GlobalMaxPool1D": GlobalMaxPooling1D, "GlobalMaxPool2D": GlobalMaxPooling2D,
@@ -97,6 +129,9 @@ def deserialize(config: dict) -> Layer:
 
 
 __all__ = [
+    "ELU", "GaussianNoise", "GroupNormalization", "LayerNormalization", "LeakyReLU", "PReLU", "Permute",
+    "RepeatVector", "Dot", "BaseDepthwiseConv", "BaseSeparableConv", "DepthwiseConv1D", "SeparableConv1D", "BaseConvTranspose", "Conv1DTranspose", "Conv3DTranspose", "ZeroPadding1D", "ZeroPadding3D", "Cropping1D", "Cropping3D", "UpSampling1D", "UpSampling3D",
+    "BaseCropping", "BaseUpSampling", "BaseZeroPadding", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "BaseSpatialDropout",
     "Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "BaseConv",
     "BaseGlobalPooling", "BaseMerge", "BasePooling", "BatchNormalization", "CenterCrop", "Concatenate", "Conv1D", "Conv2D",
     "Conv2DTranspose", "Conv3D", "Cropping2D", "Dense", "DepthwiseConv2D", "Dropout", "Flatten",

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .. import limits
 from . import initializers
 from .keras_tensor import is_symbolic, symbolic_call
 from .naming import snake_case, unique_name
@@ -263,6 +264,7 @@ class Layer(nn.Module):
         if attr is None:  # re-keyed to the attribute name on assignment (see __setattr__)
             attr = f"_weight_{len(self._weight_specs)}"
             keras_name = keras_name or name or f"variable_{len(self._weight_specs)}"
+        limits.claim_weight(shape)  # a layer built from a file: checked against the weights it stores, before allocating
         value = to_torch(initializers.get(initializer)(tuple(int(s) for s in shape)))
         value = value.to(dtype=self.variable_dtype, device=getattr(self, "_build_device", None)).contiguous()
         if trainable:

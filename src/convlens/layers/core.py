@@ -71,21 +71,59 @@ class Dropout(Layer):
     def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any) -> None:
         if not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
             raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. Received: rate={rate!r}")
-        if noise_shape is not None:
-            raise ValueError(f"Dropout: noise_shape is not supported; received noise_shape={noise_shape!r} (allowed: None).")
         self.rate = float(rate)
+        self.noise_shape = _noise_shape(noise_shape)
         self.seed = seed
         super().__init__(**kwargs)
+
+    def _mask_shape(self, x: torch.Tensor) -> tuple[int, ...]:
+        """The shape of the random mask: the input's, or ``noise_shape`` with its ``None`` axes filled from it."""
+        if self.noise_shape is None:
+            return tuple(x.shape)
+        return tuple(x.shape[i] if n is None else n for i, n in enumerate(self.noise_shape))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training or self.rate == 0:
             return x
         if self.rate == 1:
             return torch.zeros_like(x)
-        return x * keep_mask(x, self.rate)  # the kept inputs scaled by 1 / (1 - rate), as Keras
+        shape = self._mask_shape(x)
+        # The kept inputs scaled by 1 / (1 - rate), as Keras; a smaller mask broadcasts over its size-1 axes.
+        return x * keep_mask(x if shape == tuple(x.shape) else x.new_empty(shape), self.rate)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed, "noise_shape": None}
+        noise_shape = None if self.noise_shape is None else list(self.noise_shape)
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed, "noise_shape": noise_shape}
+
+
+def _noise_shape(noise_shape: Any) -> tuple[int | None, ...] | None:
+    """Check Dropout's ``noise_shape`` (positive ints or ``None`` per axis), with Keras's messages."""
+    if noise_shape is None:
+        return None
+    if isinstance(noise_shape, str):
+        raise ValueError(
+            "Invalid value received for argument `noise_shape`. Expected a tuple or list of integers. "
+            f"Received: noise_shape={noise_shape}"
+        )
+    try:
+        shape = tuple(noise_shape)
+    except TypeError:
+        raise ValueError(
+            "Invalid value received for argument `noise_shape`. Expected an iterable of integers "
+            f"(e.g., a tuple or list). Received: noise_shape={noise_shape}"
+        ) from None
+    for i, dim in enumerate(shape):
+        if dim is not None and (not isinstance(dim, int) or isinstance(dim, bool)):
+            raise ValueError(
+                "Invalid value received for argument `noise_shape`. Expected all elements to be integers or "
+                f"None. Received element at index {i}: {dim} (type: {type(dim).__name__})"
+            )
+        if dim is not None and dim <= 0:
+            raise ValueError(
+                "Invalid value received for argument `noise_shape`. Expected all dimensions to be positive "
+                f"integers or None. Received negative or zero value at index {i}: {dim}"
+            )
+    return shape
 
 
 def keep_mask(x: torch.Tensor, rate: float) -> torch.Tensor:
@@ -164,19 +202,22 @@ class ReLU(Layer):
                  **kwargs: Any) -> None:
         if max_value is not None and max_value < 0:
             raise ValueError(f"max_value of a ReLU layer cannot be a negative value. Received: max_value={max_value}")
-        if negative_slope < 0:
-            raise ValueError(f"negative_slope of a ReLU layer cannot be a negative value. Received: negative_slope={negative_slope}")
+        if negative_slope is None or negative_slope < 0:
+            raise ValueError(
+                "negative_slope of a ReLU layer cannot be None or a negative value. "
+                f"Received: negative_slope={negative_slope}"
+            )
+        if threshold is None or threshold < 0:
+            raise ValueError(
+                f"threshold of a ReLU layer cannot be None or a negative value. Received: threshold={threshold}"
+            )
         self.max_value = max_value
         self.negative_slope = float(negative_slope)
         self.threshold = float(threshold)
         super().__init__(**kwargs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.negative_slope == 0 and self.threshold == 0:
-            y = F.relu(x)
-        else:
-            y = torch.where(x >= self.threshold, x, self.negative_slope * (x - self.threshold))
-        return y if self.max_value is None else y.clamp(max=self.max_value)
+        return activations_lib.relu(x, self.negative_slope, self.max_value, self.threshold)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "max_value": self.max_value,

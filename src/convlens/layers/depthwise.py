@@ -1,4 +1,4 @@
-"""Depthwise and depthwise-separable 2D convolutions (MobileNet/Xception building blocks)."""
+"""Depthwise and depthwise-separable 1D/2D convolutions (MobileNet/Xception building blocks)."""
 
 from __future__ import annotations
 
@@ -15,15 +15,20 @@ from .conv import apply_padding, check_padding, keras_kernel_to_torch, pad_amoun
 from .shapes import conv_output_length
 
 
-def _depthwise_to_keras(t: torch.Tensor, shape: tuple[int, int, int, int]) -> torch.Tensor:
-    return t.reshape(shape).permute(2, 3, 0, 1)  # (C, m, kh, kw) → (kh, kw, C, m)
+_CONV_FNS = {1: F.conv1d, 2: F.conv2d}
 
 
-def _depthwise_to_torch(t: torch.Tensor, shape: tuple[int, int, int, int]) -> torch.Tensor:
-    return t.permute(2, 3, 0, 1).reshape(shape)  # (kh, kw, C, m) → (C·m, 1, kh, kw)
+def _depthwise_to_keras(t: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
+    rank = len(shape) - 2
+    return t.reshape(shape).permute(*range(2, rank + 2), 0, 1)  # (C, m, *k) → (*k, C, m)
 
 
-class DepthwiseConv2D(Layer):
+def _depthwise_to_torch(t: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
+    rank = len(shape) - 2
+    return t.permute(rank, rank + 1, *range(rank)).reshape(shape)  # (*k, C, m) → (C·m, 1, *k)
+
+
+class BaseDepthwiseConv(Layer):
     """One (or ``depth_multiplier``) spatial filter per input channel, channels never mixed.
 
     Keras kernel layout ``(kh, kw, C, depth_multiplier)``; output channel
@@ -35,13 +40,15 @@ class DepthwiseConv2D(Layer):
         torch.Size([1, 6, 6, 6])
     """
 
+    rank = 2
+
     def __init__(
         self,
         kernel_size: int | Sequence[int],
-        strides: int | Sequence[int] = (1, 1),
+        strides: int | Sequence[int] = 1,
         padding: str = "valid",
         depth_multiplier: int = 1,
-        dilation_rate: int | Sequence[int] = (1, 1),
+        dilation_rate: int | Sequence[int] = 1,
         activation: Any = None,
         use_bias: bool = True,
         depthwise_initializer: Any = "glorot_uniform",
@@ -51,9 +58,9 @@ class DepthwiseConv2D(Layer):
         cls = type(self).__name__
         if not isinstance(depth_multiplier, int) or depth_multiplier <= 0:
             raise ValueError(f"{cls}: depth_multiplier must be a positive int. Received: depth_multiplier={depth_multiplier!r}")
-        self.kernel_size = standardize_tuple(kernel_size, 2, "kernel_size")
-        self.strides = standardize_tuple(strides, 2, "strides")
-        self.dilation_rate = standardize_tuple(dilation_rate, 2, "dilation_rate")
+        self.kernel_size = standardize_tuple(kernel_size, self.rank, "kernel_size")
+        self.strides = standardize_tuple(strides, self.rank, "strides")
+        self.dilation_rate = standardize_tuple(dilation_rate, self.rank, "dilation_rate")
         self.padding = check_padding(padding, ("valid", "same"), cls)
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(
@@ -65,7 +72,7 @@ class DepthwiseConv2D(Layer):
         self.use_bias = bool(use_bias)
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
-        self.input_spec = InputSpec(ndim=4)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
         super().__init__(**kwargs)
 
     def build(self, input_shape: Shape) -> None:
@@ -79,20 +86,20 @@ class DepthwiseConv2D(Layer):
 
     def _add_depthwise_kernel(self, channels: int) -> None:
         m = self.depth_multiplier
-        kh, kw = self.kernel_size
+        k = self.kernel_size
         self.add_weight(
             "depthwise_kernel",
-            (kh, kw, channels, m),
+            (*k, channels, m),
             self.depthwise_initializer,
-            # torch (C·m, 1, kh, kw) with output channel c·m + j  ↔  Keras (kh, kw, C, m)
-            to_keras=functools.partial(_depthwise_to_keras, shape=(channels, m, kh, kw)),
-            to_torch=functools.partial(_depthwise_to_torch, shape=(channels * m, 1, kh, kw)),
+            # torch (C·m, 1, *k) with output channel c·m + j  ↔  Keras (*k, C, m)
+            to_keras=functools.partial(_depthwise_to_keras, shape=(channels, m, *k)),
+            to_torch=functools.partial(_depthwise_to_torch, shape=(channels * m, 1, *k)),
         )
 
     def _spatial(self, input_shape: Shape) -> list[int | None]:
         spatial = [
             conv_output_length(n, k, self.padding, s, d)
-            for n, k, s, d in zip(input_shape[1:3], self.kernel_size, self.strides, self.dilation_rate)
+            for n, k, s, d in zip(input_shape[1:-1], self.kernel_size, self.strides, self.dilation_rate)
         ]
         if any(n is not None and n <= 0 for n in spatial):
             raise ValueError(
@@ -106,13 +113,14 @@ class DepthwiseConv2D(Layer):
         return (input_shape[0], *self._spatial(input_shape), None if channels is None else channels * self.depth_multiplier)
 
     def _depthwise(self, x: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
-        """(N, C, H, W) → (N, C·m, H', W')."""
+        """(N, C, *spatial) → (N, C·m, *spatial')."""
         pads = pad_amounts(x.shape[2:], self.kernel_size, self.strides, self.dilation_rate, self.padding)
         x, symmetric = apply_padding(x, pads)
-        return F.conv2d(x, self.depthwise_kernel, bias, self.strides, symmetric or 0, self.dilation_rate, x.shape[1])
+        conv = _CONV_FNS[self.rank]
+        return conv(x, self.depthwise_kernel, bias, self.strides, symmetric or 0, self.dilation_rate, x.shape[1])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self._depthwise(x.movedim(-1, 1), self.bias)  # (N, C·m, H', W')
+        y = self._depthwise(x.movedim(-1, 1), self.bias)  # (N, C·m, *spatial')
         return self.activation(y.movedim(1, -1))
 
     def get_config(self) -> dict[str, Any]:
@@ -131,7 +139,19 @@ class DepthwiseConv2D(Layer):
         }
 
 
-class SeparableConv2D(DepthwiseConv2D):
+class DepthwiseConv1D(BaseDepthwiseConv):
+    """Depthwise convolution over ``(N, L, C)`` signals; Keras kernel layout ``(k, C, depth_multiplier)``."""
+
+    rank = 1
+
+
+class DepthwiseConv2D(BaseDepthwiseConv):
+    """Depthwise convolution over ``(N, H, W, C)`` images; Keras kernel layout ``(kh, kw, C, depth_multiplier)``."""
+
+    rank = 2
+
+
+class BaseSeparableConv(BaseDepthwiseConv):
     """A depthwise convolution followed by a 1×1 (pointwise) convolution to ``filters`` channels.
 
     Keras weights: ``[depthwise_kernel (kh, kw, C, m), pointwise_kernel (1, 1, C·m, filters), bias]``.
@@ -146,9 +166,9 @@ class SeparableConv2D(DepthwiseConv2D):
         self,
         filters: int,
         kernel_size: int | Sequence[int],
-        strides: int | Sequence[int] = (1, 1),
+        strides: int | Sequence[int] = 1,
         padding: str = "valid",
-        dilation_rate: int | Sequence[int] = (1, 1),
+        dilation_rate: int | Sequence[int] = 1,
         depth_multiplier: int = 1,
         activation: Any = None,
         use_bias: bool = True,
@@ -172,10 +192,10 @@ class SeparableConv2D(DepthwiseConv2D):
         self._add_depthwise_kernel(channels)
         self.add_weight(
             "pointwise_kernel",
-            (1, 1, channels * self.depth_multiplier, self.filters),
+            (*(1,) * self.rank, channels * self.depth_multiplier, self.filters),
             self.pointwise_initializer,
-            to_keras=torch_kernel_to_keras(2),
-            to_torch=keras_kernel_to_torch(2),
+            to_keras=torch_kernel_to_keras(self.rank),
+            to_torch=keras_kernel_to_torch(self.rank),
         )
         if self.use_bias:
             self.add_weight("bias", (self.filters,), self.bias_initializer)
@@ -186,8 +206,8 @@ class SeparableConv2D(DepthwiseConv2D):
         return (input_shape[0], *self._spatial(input_shape), self.filters)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self._depthwise(x.movedim(-1, 1), None)  # (N, C·m, H', W')
-        y = F.conv2d(y, self.pointwise_kernel, self.bias)  # (N, filters, H', W')
+        y = self._depthwise(x.movedim(-1, 1), None)  # (N, C·m, *spatial')
+        y = _CONV_FNS[self.rank](y, self.pointwise_kernel, self.bias)  # (N, filters, *spatial')
         return self.activation(y.movedim(1, -1))
 
     def get_config(self) -> dict[str, Any]:
@@ -201,3 +221,15 @@ class SeparableConv2D(DepthwiseConv2D):
             "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
         }
+
+
+class SeparableConv1D(BaseSeparableConv):
+    """Separable convolution over ``(N, L, C)`` signals."""
+
+    rank = 1
+
+
+class SeparableConv2D(BaseSeparableConv, DepthwiseConv2D):
+    """Separable convolution over ``(N, H, W, C)`` images (also a ``DepthwiseConv2D``, as it was before)."""
+
+    rank = 2

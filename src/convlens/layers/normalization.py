@@ -63,16 +63,28 @@ class BatchNormalization(Layer):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         axis = self._axis(x.ndim)
         per_channel = x.numel() // x.shape[axis]
+        if x.numel() == 0:  # an empty batch has no statistics to learn from: nothing to normalise or update
+            return x.clone()
         if self.training and self.trainable and per_channel > 1:
             return self._train_forward(x, axis, per_channel)
-        if self.training and self.trainable:  # one value per channel: PyTorch's kernel refuses it, Keras's rule gives var 0
-            mean, var = x.mean(dim=0, keepdim=False), torch.zeros_like(x[0])
+        if self.training and self.trainable:
+            # One value per channel (a batch of 1 into Dense): PyTorch's fused
+            # kernel refuses it; Keras's rule takes the batch moments, mean = x
+            # and variance 0, so the output is beta. Explicit moments keep the
+            # gradient path that the kernel would refuse.
+            mean, var = x.mean(dim=0, keepdim=True), torch.zeros_like(x[:1])
             self._update_moving(mean.reshape(-1), var.reshape(-1))
-        else:
-            mean, var = self.moving_mean, self.moving_variance
+            y = (x - mean) * torch.rsqrt(var + self.epsilon)
+            shape = [1] * x.ndim
+            shape[axis] = -1
+            if self.gamma is not None:
+                y = y * self.gamma.reshape(shape)
+            if self.beta is not None:
+                y = y + self.beta.reshape(shape)
+            return y
         # F.batch_norm reads the channels at dim 1, in any memory layout: a moved view costs no copy.
-        y = F.batch_norm(x.movedim(axis, 1), mean.reshape(-1), var.reshape(-1), self.gamma, self.beta, False, 0.0,
-                         self.epsilon)
+        y = F.batch_norm(x.movedim(axis, 1), self.moving_mean, self.moving_variance, self.gamma, self.beta, False,
+                         0.0, self.epsilon)
         return y.movedim(1, axis)
 
     def _train_forward(self, x: torch.Tensor, axis: int, per_channel: int) -> torch.Tensor:

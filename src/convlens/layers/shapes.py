@@ -70,15 +70,18 @@ def deconv_output_length(
 def deconv_crop_start(n: int, kernel: int, padding: str, output_padding: int | None, stride: int, dilation: int = 1) -> int:
     """Where Keras's transposed-convolution output starts inside the full (unpadded) one.
 
-    A transposed convolution is the gradient of the forward convolution from
-    the output size back to the input size, so it crops the forward
-    convolution's "before" padding off the full result.
+    The full result has ``(n - 1)·s + k`` pixels. Keras pads the dilated input
+    with ``pad_len`` pixels in all, ``ceil(pad_len / 2)`` of them (at most
+    ``k - 1``) before, where ``pad_len`` is ``s + k - 2`` for "same" without
+    ``output_padding`` and ``k + k % 2 - 2 + output_padding`` with it; the
+    output starts ``k - 1`` minus that many pixels in.
+
+    Example:
+        >>> deconv_crop_start(3, 3, "same", 1, 2)  # Keras keeps the first pixel
+        0
     """
     k = effective_kernel(kernel, dilation)
-    if output_padding is not None:
-        return k // 2 if padding == "same" else 0
     if padding == "valid":
         return 0
-    out = n * stride
-    total = max((n - 1) * stride + k - out, 0)
-    return total // 2
+    pad_len = stride + k - 2 if output_padding is None else k + k % 2 - 2 + output_padding
+    return k - 1 - min(pad_len // 2 + pad_len % 2, k - 1)

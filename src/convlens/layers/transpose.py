@@ -14,13 +14,17 @@ from .conv import check_padding
 from .shapes import deconv_crop_start, deconv_output_length
 
 
-class Conv2DTranspose(Layer):
-    """2D transposed convolution over ``(N, H, W, C)``.
+_CONV_TRANSPOSE = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+
+
+class BaseConvTranspose(Layer):
+    """Transposed convolution over ``rank`` spatial axes, channels last.
 
     Output size per axis (Keras): "same" → ``n·s``; "valid" →
     ``n·s + max(k - s, 0)``; with ``output_padding`` →
-    ``(n - 1)·s + k - 2·pad + output_padding``. Keras kernel layout
-    ``(kh, kw, filters, C)``.
+    ``(n - 1)·s + k % 2 + output_padding`` ("same") or
+    ``(n - 1)·s + k + output_padding`` ("valid"). Keras kernel layout
+    ``(*kernel_size, filters, C)``.
 
     Example:
         >>> import torch
@@ -28,14 +32,16 @@ class Conv2DTranspose(Layer):
         torch.Size([1, 10, 10, 2])
     """
 
+    rank = 2
+
     def __init__(
         self,
         filters: int,
         kernel_size: int | Sequence[int],
-        strides: int | Sequence[int] = (1, 1),
+        strides: int | Sequence[int] = 1,
         padding: str = "valid",
         output_padding: int | Sequence[int] | None = None,
-        dilation_rate: int | Sequence[int] = (1, 1),
+        dilation_rate: int | Sequence[int] = 1,
         activation: Any = None,
         use_bias: bool = True,
         kernel_initializer: Any = "glorot_uniform",
@@ -48,12 +54,12 @@ class Conv2DTranspose(Layer):
                 f"Invalid value for argument `filters`. Expected a strictly positive value. Received filters={filters!r}."
             )
         self.filters = filters
-        self.kernel_size = standardize_tuple(kernel_size, 2, "kernel_size")
-        self.strides = standardize_tuple(strides, 2, "strides")
-        self.dilation_rate = standardize_tuple(dilation_rate, 2, "dilation_rate")
+        self.kernel_size = standardize_tuple(kernel_size, self.rank, "kernel_size")
+        self.strides = standardize_tuple(strides, self.rank, "strides")
+        self.dilation_rate = standardize_tuple(dilation_rate, self.rank, "dilation_rate")
         self.padding = check_padding(padding, ("valid", "same"), cls)
         self.output_padding = (
-            None if output_padding is None else standardize_tuple(output_padding, 2, "output_padding", allow_zero=True)
+            None if output_padding is None else standardize_tuple(output_padding, self.rank, "output_padding", allow_zero=True)
         )
         if self.output_padding is not None and any(p >= s for p, s in zip(self.output_padding, self.strides)):
             raise ValueError(
@@ -64,7 +70,7 @@ class Conv2DTranspose(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
-        self.input_spec = InputSpec(ndim=4)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
         super().__init__(**kwargs)
 
     def build(self, input_shape: Shape) -> None:
@@ -73,9 +79,9 @@ class Conv2DTranspose(Layer):
             "kernel",
             (*self.kernel_size, self.filters, channels),
             self.kernel_initializer,
-            # torch (C, filters, kh, kw)  ↔  Keras (kh, kw, filters, C)
-            to_keras=permutation((2, 3, 1, 0)),
-            to_torch=permutation((3, 2, 0, 1)),
+            # torch (C, filters, *k)  ↔  Keras (*k, filters, C)
+            to_keras=permutation((*range(2, self.rank + 2), 1, 0)),
+            to_torch=permutation((self.rank + 1, self.rank, *range(self.rank))),
         )
         if self.use_bias:
             self.add_weight("bias", (self.filters,), self.bias_initializer)
@@ -83,20 +89,20 @@ class Conv2DTranspose(Layer):
             self.bias = None
 
     def _lengths(self, spatial: Sequence[int | None]) -> list[int | None]:
-        pads = self.output_padding or (None, None)
+        pads = self.output_padding or (None,) * self.rank
         return [
             deconv_output_length(n, k, self.padding, p, s, d)
             for n, k, p, s, d in zip(spatial, self.kernel_size, pads, self.strides, self.dilation_rate)
         ]
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
-        return (input_shape[0], *self._lengths(input_shape[1:3]), self.filters)
+        return (input_shape[0], *self._lengths(input_shape[1:-1]), self.filters)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x.movedim(-1, 1)  # (N, C, H, W)
-        full = F.conv_transpose2d(x, self.kernel, self.bias, self.strides, 0, 0, 1, self.dilation_rate)
+        x = x.movedim(-1, 1)  # (N, C, *spatial)
+        full = _CONV_TRANSPOSE[self.rank](x, self.kernel, self.bias, self.strides, 0, 0, 1, self.dilation_rate)
         # Crop (or extend with the bias-only border) the full result to Keras's size.
-        pads = self.output_padding or (None, None)
+        pads = self.output_padding or (None,) * self.rank
         y = full
         for axis, (n, k, p, s, d, out) in enumerate(
             zip(x.shape[2:], self.kernel_size, pads, self.strides, self.dilation_rate, self._lengths(x.shape[2:]))
@@ -110,9 +116,9 @@ class Conv2DTranspose(Layer):
                 extra_shape[dim] = missing
                 extra = torch.zeros(extra_shape, dtype=y.dtype, device=y.device)
                 if self.bias is not None:
-                    extra = extra + self.bias.view(1, -1, 1, 1)
+                    extra = extra + self.bias.view(1, -1, *(1,) * self.rank)
                 y = torch.cat([y, extra], dim=dim)
-        return self.activation(y.movedim(1, -1))  # (N, H', W', filters)
+        return self.activation(y.movedim(1, -1))  # (N, *spatial', filters)
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -129,3 +135,21 @@ class Conv2DTranspose(Layer):
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
         }
+
+
+class Conv1DTranspose(BaseConvTranspose):
+    """1D transposed convolution over ``(N, L, C)`` signals."""
+
+    rank = 1
+
+
+class Conv2DTranspose(BaseConvTranspose):
+    """2D transposed convolution over ``(N, H, W, C)`` images."""
+
+    rank = 2
+
+
+class Conv3DTranspose(BaseConvTranspose):
+    """3D transposed convolution over ``(N, D, H, W, C)`` volumes."""
+
+    rank = 3

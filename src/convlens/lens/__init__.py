@@ -24,8 +24,11 @@ from __future__ import annotations
 
 from . import explain
 from .architecture import plot_architecture
+from .chain_rule import Backprop, backprop
+from .chain_rule import notes_example as backprop_notes_example
 from .attribution import grad_cam, last_conv_layer, plot_saliency, saliency
 from .classic import plot_lenses
+from .chain_figure import plot_chain
 from .confusion import confusion_matrix, plot_confusion_matrix
 from .explain import LayerExplanation, explain_rows, format_explained_summary
 from .feature_maps import map_layers, plot_feature_maps
@@ -33,13 +36,27 @@ from .figures import save_figure
 from .formulas import Formula
 from .history import load_history, plot_history
 from .images import as_model_input
+from .learning import LearnedFilter, learn_filter
+from .learning_figure import plot_learning, save_learning_gif
 from .learned_filters import filter_bank, plot_filters
 from .misclassified import plot_misclassified
 from .probe import activations, resolve_layers
 from .receptive import ReceptiveField
+from .resemblance import Resemblance, classic_kernels, resemble_classic
 from .scores import class_logits, predict_proba
 
 __all__ = [
+    "Backprop",
+    "backprop",
+    "backprop_notes_example",
+    "plot_chain",
+    "Resemblance",
+    "classic_kernels",
+    "resemble_classic",
+    "LearnedFilter",
+    "learn_filter",
+    "plot_learning",
+    "save_learning_gif",
     "Formula",
     "LayerExplanation",
     "ReceptiveField",

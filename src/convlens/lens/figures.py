@@ -188,3 +188,10 @@ def grid_shape(n: int, max_columns: int = 8) -> tuple[int, int]:
     """
     rows = max(1, -(-n // max_columns))
     return rows, max(1, -(-n // rows))
+
+
+def annotate_values(ax: Axes, matrix: np.ndarray, limit: float, *, fontsize: float = 7, digits: int = 2) -> None:
+    """Write each entry of a matrix drawn with a ±``limit`` diverging map on its cell, white on the dark ones."""
+    for (r, c), v in np.ndenumerate(matrix):
+        ax.text(c, r, f"{v:.{digits}f}", ha="center", va="center", fontsize=fontsize,
+                color="white" if abs(v) > 0.6 * limit else "black")

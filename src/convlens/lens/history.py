@@ -24,7 +24,7 @@ VAL_COLOUR = "#ff7f0e"
 
 
 def load_history(history: Any) -> dict[str, list[float]]:
-    """``{metric: [value per epoch]}`` from a History, a dict or a metrics.csv path.
+    """``{metric: [value per epoch]}`` from a History, a dict, a metrics.csv path or a run folder.
 
     Raises:
         ValueError: for a CSV without metric columns or columns of different lengths.
@@ -35,7 +35,8 @@ def load_history(history: Any) -> dict[str, list[float]]:
         [0.6, 0.4]
     """
     if isinstance(history, (str, os.PathLike)):
-        return _read_csv(Path(history))
+        path = Path(history)
+        return _read_csv(path / "metrics.csv" if path.is_dir() else path)  # a run folder: its metrics.csv
     data = getattr(history, "history", history)
     if not isinstance(data, Mapping):
         raise TypeError(

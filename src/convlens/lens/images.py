@@ -8,6 +8,8 @@ before they get here).
 
 from __future__ import annotations
 
+import os
+
 from typing import Any
 
 import numpy as np
@@ -24,7 +26,7 @@ def as_model_input(model: Model, x: Any) -> tuple[torch.Tensor, bool]:
 
     Accepted for an image model with input ``(None, H, W, C)``: one image
     ``(H, W)`` or ``(H, W, C')``, or a batch ``(N, H, W)`` or ``(N, H, W, C')``,
-    uint8 or float, NumPy or torch. Colour modes are converted: grayscale is
+    uint8 or float, NumPy or torch, or the path of an image file. Colour modes are converted: grayscale is
     repeated to RGB, RGB becomes grayscale by ITU-R 601-2 luma, an alpha
     channel is dropped. Integer pixels stay integers when no conversion is
     needed (the model casts them); float pixels take the model's dtype.
@@ -47,6 +49,12 @@ def as_model_input(model: Model, x: Any) -> tuple[torch.Tensor, bool]:
         raise ValueError(f"Model {model.name!r} takes {len(model.input_shape)} inputs; the lens functions "
                          "take models with one image input.")
     expected = tuple(model.input_shape[1:])
+    if isinstance(x, (str, os.PathLike)):  # an image file: read at the model's size and colour mode
+        from ..datasets import load_image
+
+        channels = expected[-1] if len(expected) == 3 else 1
+        x = load_image(x, color_mode="grayscale" if channels == 1 else "rgb",
+                       image_size=(expected[0] or 256, expected[1] or 256)).astype(np.uint8)
     t = x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))
     if t.dtype == torch.bool:
         t = t.to(torch.uint8)

@@ -29,7 +29,9 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import h5py
 
+from .. import limits
 from .._io import atomic_write
+from ..errors import ConvlensError, FileFormatError
 from . import keras_format, keras_h5
 
 if TYPE_CHECKING:
@@ -128,8 +130,16 @@ def load_model(path: str | os.PathLike, custom_objects: dict | None = None, comp
         )
     where = str(path)
     config, weights = _read_archive(path)
-    keras_format.check_safe(config, where)
-    model = keras_format.model_from_config(config, where)
+    try:
+        keras_format.check_safe(config, where)
+        # float16 is the narrowest weight Keras stores: no layer of a genuine
+        # file needs more values than that many in its weights member.
+        with limits.weight_budget(len(weights) // 2, f"{where} ({CONFIG_FILE})"):
+            model = keras_format.model_from_config(config, where)
+    except ConvlensError:
+        raise
+    except (ValueError, TypeError, KeyError, RecursionError) as error:
+        raise FileFormatError(str(error) if where in str(error) else f"{where}: {error}") from None
     _set_weights_from_h5(model, io.BytesIO(weights), f"{where} ({WEIGHTS_FILE})")
     compile_config = config.get("compile_config") or {}
     if compile and compile_config:
@@ -190,11 +200,15 @@ def load_weights(model: "Model", path: str | os.PathLike) -> None:
 
 # ------------------------------------------------------------------ helpers
 def _checked_path(path: Any, suffixes: tuple[str, ...], message: str) -> Path:
+    """``path`` as a Path, its suffix checked; an existing non-regular file (a FIFO, a folder) is refused,
+    since opening one for reading can block forever."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"filepath must be a str or os.PathLike; received {path!r} of type {type(path).__name__}.")
     checked = Path(path)
     if not checked.name.endswith(suffixes):
         raise ValueError(f"{message} Received: filepath={path}")
+    if checked.exists() and not checked.is_file():
+        raise FileFormatError(f"{checked} is not a regular file (a folder, FIFO or device); a model file is refused.")
     return checked
 
 
@@ -226,8 +240,8 @@ def _read_archive(path: Path) -> tuple[dict[str, Any], bytes]:
     where = str(path)
     try:
         archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as error:
-        raise ValueError(
+    except (zipfile.BadZipFile, ValueError, EOFError) as error:
+        raise FileFormatError(
             f"{where} is not a valid .keras archive ({error}): a .keras file is a zip archive, "
             "and this one is truncated or in another format."
         ) from None
@@ -235,33 +249,48 @@ def _read_archive(path: Path) -> tuple[dict[str, Any], bytes]:
         names = archive.namelist()
         unexpected = sorted(set(names) - set(_ARCHIVE_FILES))
         if unexpected or len(names) != len(set(names)):
-            raise ValueError(
+            raise FileFormatError(
                 f"{where}: unexpected archive members {unexpected or sorted(names)}; a .keras archive of "
                 f"convlens layers holds {', '.join(_ARCHIVE_FILES)}, each once."
             )
         for name in (CONFIG_FILE, WEIGHTS_FILE):
             if name not in names:
-                raise ValueError(f"{where}: the archive has no {name}; it is incomplete or not a Keras model.")
+                raise FileFormatError(f"{where}: the archive has no {name}; it is incomplete or not a Keras model.")
         config = _read_json(archive, CONFIG_FILE, where)
         if METADATA_FILE in names:
             _read_json(archive, METADATA_FILE, where)
         return config, _read_member(archive, WEIGHTS_FILE, where)
 
 
-def _read_member(archive: zipfile.ZipFile, name: str, where: str) -> bytes:
+def _read_member(archive: zipfile.ZipFile, name: str, where: str, limit_name: str = "CONVLENS_MAX_MEMBER_BYTES") -> bytes:
+    """One member's bytes: refused when encrypted or larger than the limit, as the zip header declares it and
+    as it streams (a header can lie), so a small archive never expands into memory."""
+    info = archive.getinfo(name)
+    if info.flag_bits & 0x1:
+        raise FileFormatError(f"{where}: {name} is encrypted; a .keras archive stores its members unencrypted.")
+    limits.check_size(info.file_size, limit_name, f"{where}: {name}")
+    chunks, total = [], 0
     try:
-        return archive.read(name)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError) as error:
-        raise ValueError(f"{where}: {name} is damaged and cannot be read: {error}") from None
+        with archive.open(name) as member:
+            while chunk := member.read(1 << 20):
+                total += len(chunk)
+                limits.check_size(total, limit_name, f"{where}: {name}")
+                chunks.append(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError, RuntimeError) as error:
+        raise FileFormatError(f"{where}: {name} is damaged and cannot be read: {error}") from None
+    return b"".join(chunks)
 
 
 def _read_json(archive: zipfile.ZipFile, name: str, where: str) -> dict[str, Any]:
     try:
-        value = json.loads(_read_member(archive, name, where))
+        value = json.loads(_read_member(archive, name, where, "CONVLENS_MAX_JSON_BYTES"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{where}: {name} is not valid JSON: {error}") from None
+        raise FileFormatError(f"{where}: {name} is not valid JSON: {error}") from None
+    except RecursionError:
+        raise FileFormatError(f"{where}: {name} nests deeper than {limits.JSON_MAX_DEPTH} levels.") from None
     if not isinstance(value, dict):
-        raise ValueError(f"{where}: {name} must hold a JSON object; found {type(value).__name__}.")
+        raise FileFormatError(f"{where}: {name} must hold a JSON object; found {type(value).__name__}.")
+    limits.check_json_depth(value, f"{where}: {name}")
     return value
 
 
@@ -269,8 +298,14 @@ def _set_weights_from_h5(model: "Model", source: BinaryIO, where: str) -> None:
     try:
         with h5py.File(source, "r") as h5:
             found = keras_h5.read_weights(h5, model, where)
-    except OSError as error:
-        raise ValueError(f"{where} cannot be read as an HDF5 weights file: {error}") from None
+    except ConvlensError:
+        raise
+    except (OSError, KeyError, RuntimeError, TypeError, ValueError) as error:
+        if isinstance(error, ValueError) and where in str(error):
+            raise FileFormatError(str(error)) from None  # keras_h5's own check, already naming the file
+        # h5py reports a damaged file as any of these (a mutated B-tree: KeyError, a bad
+        # heap: RuntimeError); none of them is a bug in the caller.
+        raise FileFormatError(f"{where} cannot be read as an HDF5 weights file: {error}") from None
     # Every array has been checked against its layer, so no layer can refuse
     # its share: setting layer by layer needs no rollback copy of the model
     # (VGG16, 528 MiB: 0.4 s instead of 3.4 s through model.set_weights, 2 CPU cores).

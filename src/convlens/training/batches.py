@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import torch
 
-from .data import as_tensor, check_same_length, unpack
+from .data import as_tensor, check_same_length, unpack_weighted
 
 __all__ = ["ArrayBatches", "DatasetBatches", "make_batches", "storage_device"]
 
@@ -183,7 +183,7 @@ class DatasetBatches:
             yield self._convert(batch)
 
     def _convert(self, batch: Any) -> Batch:
-        x, y = unpack(batch, "a dataset batch")
+        x, y, sample_weight = unpack_weighted(batch, "a dataset batch")
         x = as_tensor(x, "x").to(self.device, non_blocking=True)
         if self.conform is not None:
             x = self.conform(x)
@@ -191,7 +191,11 @@ class DatasetBatches:
             return (x,)
         y = as_tensor(y, "y").to(self.device, non_blocking=True)
         check_same_length(x, y)
-        return x, y
+        if sample_weight is None:
+            return x, y
+        sample_weight = as_tensor(sample_weight, "sample_weight").to(self.device, non_blocking=True)
+        check_same_length(x, sample_weight)
+        return x, y, sample_weight
 
     def state_dict(self) -> None:
         return None  # a dataset shuffles by itself; its order is not part of convlens's state
@@ -203,7 +207,7 @@ class DatasetBatches:
 def make_batches(data: Any, device: torch.device, batch_size: int | None, shuffle: bool, steps: int | None,
                  generator: torch.Generator | None = None,
                  conform: Callable[[torch.Tensor], torch.Tensor] | None = None) -> ArrayBatches | DatasetBatches:
-    """Batches for ``data``: an ``(x, y)``/``(x, None)`` tensor pair or a dataset.
+    """Batches for ``data``: an ``(x, y[, sample_weight])``/``(x, None)`` tuple of tensors or a dataset.
 
     Raises:
         ValueError: when ``batch_size`` is given with a dataset.

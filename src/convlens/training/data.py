@@ -92,42 +92,51 @@ def as_tensor(data: Any, name: str) -> torch.Tensor:
     return data.detach()
 
 
+def unpack_weighted(data: Any, name: str) -> tuple[Any, Any, Any]:
+    """``(x, y, sample_weight)`` from ``(x, y, sample_weight)``, ``(x, y)``, ``(x,)`` or ``x`` (missing parts: None).
+
+    Example:
+        >>> unpack_weighted((np.zeros(2), np.ones(2)), "validation_data")[2] is None
+        True
+    """
+    if isinstance(data, (tuple, list)) and not is_array(data):
+        if 1 <= len(data) <= 3:
+            return (*data, *(None,) * (3 - len(data)))  # type: ignore[return-value]
+        raise ValueError(f"`{name}` must be (x, y), (x, y, sample_weight) or x alone; "
+                         f"received a tuple of {len(data)} elements.")
+    if isinstance(data, list) and len(data) == 2 and all(is_array(d) for d in data):
+        return data[0], data[1], None
+    return data, None, None
+
+
 def unpack(data: Any, name: str) -> tuple[Any, Any]:
-    """``(x, y)`` from ``(x, y)``, ``(x,)`` or ``x``.
+    """``(x, y)`` from ``(x, y)``, ``(x,)`` or ``x``, where sample weights have no meaning.
 
     Raises:
-        ValueError: for sample weights (a third element), which convlens does not support.
+        ValueError: for sample weights (a third element).
 
     Example:
         >>> unpack((np.zeros(2), np.ones(2)), "validation_data")[1]
         array([1., 1.])
     """
-    if isinstance(data, (tuple, list)) and not is_array(data):
-        if len(data) == 1:
-            return data[0], None
-        if len(data) == 2:
-            return data[0], data[1]
-        raise ValueError(
-            f"`{name}` must be (x, y) (or x alone); received a tuple of {len(data)} elements. "
-            "Sample weights are not supported."
-        )
-    if isinstance(data, list) and len(data) == 2 and all(is_array(d) for d in data):
-        return data[0], data[1]
-    return data, None
+    x, y, sample_weight = unpack_weighted(data, name)
+    if sample_weight is not None:
+        raise ValueError(f"`{name}` must be (x, y) (or x alone) here; received sample weights as a third element.")
+    return x, y
 
 
-def split_validation(x: torch.Tensor, y: torch.Tensor | None, validation_split: float) -> tuple[Pair, Pair]:
-    """Keras's ``validation_split``: the *last* fraction of the samples, taken before any shuffling.
+def split_validation(arrays: tuple[torch.Tensor | None, ...], validation_split: float) -> tuple[tuple, tuple]:
+    """Keras's ``validation_split`` of ``(x, y[, sample_weight])``: the *last* fraction of the samples, before shuffling.
 
     Raises:
         ValueError: when either part would be empty.
 
     Example:
-        >>> (xt, _), (xv, _) = split_validation(torch.arange(10), torch.arange(10), 0.2)
+        >>> (xt, _), (xv, _) = split_validation((torch.arange(10), torch.arange(10)), 0.2)
         >>> xv.tolist()
         [8, 9]
     """
-    n = x.shape[0]
+    n = arrays[0].shape[0]  # type: ignore[union-attr]
     split_at = int(math.floor(n * (1.0 - validation_split)))
     if split_at == 0 or split_at == n:
         raise ValueError(
@@ -135,8 +144,8 @@ def split_validation(x: torch.Tensor, y: torch.Tensor | None, validation_split: 
             f"training set as specified by `validation_split={validation_split}`. Either provide more data, "
             "or a different value for the `validation_split` argument."
         )
-    train = (x[:split_at], None if y is None else y[:split_at])
-    val = (x[split_at:], None if y is None else y[split_at:])
+    train = tuple(None if a is None else a[:split_at] for a in arrays)
+    val = tuple(None if a is None else a[split_at:] for a in arrays)
     return train, val
 
 
@@ -221,7 +230,7 @@ def prepare_inputs(model: Any, x: Any, y: Any, name: str, need_y: bool = True) -
         if not hasattr(x, "__iter__"):
             raise TypeError(f"`{name}` must be an array or an iterable of batches; received {type(x).__name__}.")
         if not getattr(model, "built", True):  # build from the first batch (datasets must be re-iterable)
-            first = as_tensor(unpack(next(iter(x)), "a dataset batch")[0], name)
+            first = as_tensor(unpack_weighted(next(iter(x)), "a dataset batch")[0], name)
             model.build_from_shape((None, *first.shape[1:]))
         return x
     x = as_tensor(x, name)

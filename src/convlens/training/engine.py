@@ -60,7 +60,8 @@ from . import metrics as metrics_lib
 from . import optimizers as optimizers_lib
 from .batches import ArrayBatches, DatasetBatches, make_batches
 from .callback import Callback, CallbackList, History
-from .data import conform_input, expected_input_shape, is_array, prepare_inputs, resolve_device, split_validation, unpack
+from .data import (as_tensor, check_same_length, conform_input, expected_input_shape, is_array, prepare_inputs,
+                   resolve_device, split_validation, unpack_weighted)
 from .graphs import CapturedStep, graphs_unavailable
 from .host_memory import retain_freed_memory
 from .progress import ProgressBar, resolve_verbose
@@ -87,6 +88,8 @@ class Trainer:
     stop_training: bool = False
     history: History | None = None
     _loss_fn: losses_lib.Loss | None = None
+    _class_weights: torch.Tensor | None = None  # fit's class_weight as a lookup table, during fit only
+    _updates_weights = True  # False for a model without trainable weights (its step only computes the loss)
     _tracker: metrics_lib.CompiledMetrics | None = None
     _train_batches: Batches | None = None
     _initial_epoch: int | None = None
@@ -175,7 +178,7 @@ class Trainer:
             validation_data: Any = None, shuffle: bool = True, initial_epoch: int = 0,
             steps_per_epoch: int | None = None, validation_steps: int | None = None,
             validation_batch_size: int | None = None, validation_freq: int | Collection[int] = 1,
-            device: Any = None) -> History:
+            device: Any = None, sample_weight: Any = None, class_weight: dict[int, float] | None = None) -> History:
         """Train for ``epochs`` epochs; returns the ``History`` (also ``model.history``).
 
         Args:
@@ -188,7 +191,8 @@ class Trainer:
             callbacks: ``Callback`` objects (``EarlyStopping``, ``ModelCheckpoint``, ...).
             validation_split: fraction of the arrays held out for validation:
                 the *last* samples, taken before shuffling, as Keras does.
-            validation_data: ``(x_val, y_val)`` or a dataset; overrides ``validation_split``.
+            validation_data: ``(x_val, y_val)``, ``(x_val, y_val, sample_weight_val)``
+                or a dataset; overrides ``validation_split``.
             shuffle: reshuffle the arrays every epoch (ignored for datasets).
             initial_epoch: the epoch to start at (to continue a run).
             steps_per_epoch: batches per epoch (default: one pass over the data).
@@ -197,6 +201,12 @@ class Trainer:
             validation_freq: validate every n epochs, or at the listed epochs (1-based).
             device: ``None``/``"auto"`` (a CUDA GPU when available), ``"cpu"``,
                 ``"cuda"``, ``"cuda:1"``...; the model moves there.
+            sample_weight: one weight per training sample (arrays only; a
+                dataset may yield ``(x, y, sample_weight)`` batches). As in
+                Keras, it weighs the loss, not the compiled metrics.
+            class_weight: ``{class_id: weight}``: each sample's loss is
+                weighed by its label's class (1 for classes not listed),
+                times its ``sample_weight``.
 
         Returns:
             ``History``: ``history.history["loss"]``, ``["val_accuracy"]``, ...
@@ -217,13 +227,15 @@ class Trainer:
         validate_at = _validation_epochs(validation_freq)
         target = resolve_device(device, self.device)
 
-        train, val = self._inputs(x, y, "x"), None
+        # On the device from the start: a captured step must not copy from the host.
+        self._class_weights = _class_weight_table(class_weight, sample_weight, target)
+        train, val = self._weighted_inputs(x, y, sample_weight, "x"), None
         if validation_data is not None:
-            val = self._inputs(*unpack(validation_data, "validation_data"), "validation_data")
+            val = self._weighted_inputs(*unpack_weighted(validation_data, "validation_data"), "validation_data")
         elif validation_split:
             if not isinstance(train, tuple):
                 raise ValueError("`validation_split` is only supported for arrays; with a dataset pass `validation_data`.")
-            train, val = split_validation(*train, validation_split)
+            train, val = split_validation(train, validation_split)
         self._move_to(target)
         self._build_optimizer()
         # The shuffle has its own generator, seeded from the global one, so its
@@ -263,21 +275,36 @@ class Trainer:
                 callback_list.call("on_train_end", logs)
         finally:
             progress.close()
-            self._train_batches = None
+            self._train_batches, self._class_weights = None, None
             _close(step_fn)
         return self.history  # type: ignore[return-value]
 
-    def _train_step(self, x: torch.Tensor, y: torch.Tensor) -> None:
+    def _train_step(self, x: torch.Tensor, y: torch.Tensor, sample_weight: torch.Tensor | None = None) -> None:
         y_pred = self(x)  # type: ignore[operator]
-        loss = self._loss_fn(y, y_pred)  # type: ignore[misc]
-        self.optimizer.zero_grad(set_to_none=True)  # type: ignore[union-attr]
-        loss.backward()
-        self.optimizer.step()  # type: ignore[union-attr]
+        if self._class_weights is not None:  # fit's class_weight weighs training batches only, as in Keras
+            by_class = _class_weights_of(self._class_weights, y)
+            sample_weight = by_class if sample_weight is None else sample_weight * by_class
+        loss = self._compute_loss(y, y_pred, sample_weight)
+        if self._updates_weights:
+            self.optimizer.zero_grad(set_to_none=True)  # type: ignore[union-attr]
+            loss.backward()
+            self.optimizer.step()  # type: ignore[union-attr]
         self._tracker.update(loss.detach(), y, y_pred.detach())  # type: ignore[union-attr]
 
-    def _test_step(self, x: torch.Tensor, y: torch.Tensor) -> None:
+    def _test_step(self, x: torch.Tensor, y: torch.Tensor, sample_weight: torch.Tensor | None = None) -> None:
         y_pred = self(x)  # type: ignore[operator]
-        self._tracker.update(self._loss_fn(y, y_pred), y, y_pred)  # type: ignore[misc, union-attr]
+        self._tracker.update(self._compute_loss(y, y_pred, sample_weight), y, y_pred)  # type: ignore[union-attr]
+
+    def _compute_loss(self, y: torch.Tensor, y_pred: torch.Tensor, sample_weight: torch.Tensor | None) -> torch.Tensor:
+        """The compiled loss (weighted by ``sample_weight``), plus the layers' penalties, as Keras's ``compute_loss``."""
+        if sample_weight is None:
+            loss = self._loss_fn(y, y_pred)  # type: ignore[misc]
+        else:
+            loss = self._loss_fn(y, y_pred, sample_weight=sample_weight)  # type: ignore[misc]
+        penalties = getattr(self, "losses", None)  # regularizers' terms, from layers that define `losses`
+        if penalties:
+            loss = loss + sum(p.sum() for p in penalties)
+        return loss
 
     def _run_batches(self, batches: Batches, step_fn: Callable[..., None], callback_list: CallbackList,
                      progress: ProgressBar, hook: str, logs: Callable[[], dict[str, Any]],
@@ -304,8 +331,8 @@ class Trainer:
 
     # ------------------------------------------------------------- evaluate
     def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: Any = "auto",
-                 steps: int | None = None, callbacks: list[Callback] | None = None, return_dict: bool = False,
-                 device: Any = None) -> float | list[float] | Logs:
+                 sample_weight: Any = None, steps: int | None = None, callbacks: list[Callback] | None = None,
+                 return_dict: bool = False, device: Any = None) -> float | list[float] | Logs:
         """The loss and metrics on ``x``/``y``, in inference mode.
 
         Returns:
@@ -325,7 +352,7 @@ class Trainer:
         verbose = resolve_verbose(verbose)
         batch_size = _positive_or_none("batch_size", batch_size)
         target = resolve_device(device, self.device)
-        data = self._inputs(x, y, "x")
+        data = self._weighted_inputs(x, y, sample_weight, "x")
         self._move_to(target)
         batches = self._batches(data, target, batch_size, False, _positive_or_none("steps", steps))
         callback_list = CallbackList(callbacks, self, {"verbose": verbose, "epochs": 1, "steps": batches.steps})
@@ -393,8 +420,11 @@ class Trainer:
         return _concatenate(outputs)  # one transfer per output
 
     # ------------------------------------------------------- single batches
-    def train_on_batch(self, x: Any, y: Any = None, return_dict: bool = False) -> float | list[float] | Logs:
-        """One training step on one batch; returns the running loss/metrics (``reset_metrics`` zeroes them).
+    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: dict[int, float] | None = None,
+                       return_dict: bool = False) -> float | list[float] | Logs:
+        """One training step on one batch; returns that batch's loss/metrics (the metrics are reset first, as in Keras).
+
+        ``sample_weight`` and ``class_weight`` weigh the batch's loss as in ``fit``.
 
         Example:
             >>> import numpy as np
@@ -405,19 +435,26 @@ class Trainer:
             True
         """
         self._require_compiled("train_on_batch")
-        x, y = self._batch_on_device(x, y)
+        batch = self._batch_on_device(x, y, sample_weight)
         self._build_optimizer()
-        with self._mode(training=True):
-            self._train_step(x, y)
+        self._class_weights = _class_weight_table(class_weight, sample_weight, batch[0].device)
+        self._tracker.reset()  # type: ignore[union-attr]
+        try:
+            with self._mode(training=True):
+                self._train_step(*batch)
+        finally:
+            self._class_weights = None
         logs = self._tracker.result()  # type: ignore[union-attr]
         return logs if return_dict else self._ordered(logs)
 
-    def test_on_batch(self, x: Any, y: Any = None, return_dict: bool = False) -> float | list[float] | Logs:
-        """Loss and metrics of one batch in inference mode, added to the running values."""
+    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
+                      return_dict: bool = False) -> float | list[float] | Logs:
+        """Loss and metrics of one batch in inference mode (the metrics are reset first, as in Keras)."""
         self._require_compiled("test_on_batch")
-        x, y = self._batch_on_device(x, y)
+        batch = self._batch_on_device(x, y, sample_weight)
+        self._tracker.reset()  # type: ignore[union-attr]
         with self._mode(training=False), torch.inference_mode():
-            self._test_step(x, y)
+            self._test_step(*batch)
         logs = self._tracker.result()  # type: ignore[union-attr]
         return logs if return_dict else self._ordered(logs)
 
@@ -425,12 +462,12 @@ class Trainer:
         """The outputs for one batch, as NumPy."""
         return self.predict(x, batch_size=len(x), verbose=0)
 
-    def _batch_on_device(self, x: Any, y: Any) -> tuple[torch.Tensor, torch.Tensor]:
+    def _batch_on_device(self, x: Any, y: Any, sample_weight: Any = None) -> tuple[torch.Tensor, ...]:
         if not is_array(x):
             raise TypeError(f"*_on_batch() takes one batch of arrays; received {type(x).__name__}.")
-        x, y = self._inputs(x, y, "x")
+        batch = self._weighted_inputs(x, y, sample_weight, "x")
         self._move_to(resolve_device(None, self.device))
-        return x.to(self.device), y.to(self.device)  # type: ignore[union-attr]
+        return tuple(t.to(self.device) for t in batch)  # type: ignore[union-attr]
 
     # -------------------------------------------------------------- helpers
     def _captured(self, step: Callable[..., Any], steps: int | None, optimizer: Any = None,
@@ -461,6 +498,17 @@ class Trainer:
         if isinstance(data, tuple) and data[1] is not None:
             self._check_sparse_labels(data[1])
         return data
+
+    def _weighted_inputs(self, x: Any, y: Any, sample_weight: Any, name: str) -> Any:
+        """``_inputs``, with one weight per sample appended when ``sample_weight`` is given."""
+        data = self._inputs(x, y, name)
+        if sample_weight is None:
+            return data
+        if not isinstance(data, tuple):
+            raise ValueError("`sample_weight` is for arrays; a dataset yields (x, y, sample_weight) batches instead.")
+        weights = as_tensor(sample_weight, "sample_weight").float()
+        check_same_length(data[0], weights)
+        return (*data, weights)
 
     def _check_sparse_labels(self, y: torch.Tensor) -> None:
         # Out-of-range class ids would fail deep inside the loss (on a GPU as a
@@ -504,10 +552,12 @@ class Trainer:
         """Bind a convlens optimizer to the trainable weights; check that a bound one holds this model's."""
         optimizer = self.optimizer
         if isinstance(optimizer, optimizers_lib.Optimizer) and not optimizer.built:
-            params = [p for p in self.parameters() if p.requires_grad]  # type: ignore[attr-defined]
-            if not params:
-                raise ValueError(f"Model '{self.name}' has no trainable weights to optimize.")  # type: ignore[attr-defined]
-            optimizer.build(params)
+            trainable = {id(w) for w in getattr(self, "trainable_weights", self.parameters())}
+            params = [p for p in self.parameters() if p.requires_grad and id(p) in trainable]  # type: ignore[attr-defined]
+            # Without trainable weights the step computes the loss only, as in Keras (see _train_step).
+            self._updates_weights = bool(params)
+            if params:
+                optimizer.build(params)
             return
         own = {id(p) for p in self.parameters()}  # type: ignore[attr-defined]
         if any(id(p) not in own for group in optimizer.param_groups for p in group["params"]):  # type: ignore[union-attr]
@@ -515,6 +565,34 @@ class Trainer:
                 f"The optimizer passed to compile() updates weights that are not model '{self.name}''s "  # type: ignore[attr-defined]
                 "(it was built for another model). Give each model its own optimizer."
             )
+
+
+def _class_weight_table(class_weight: dict[int, float] | None, sample_weight: Any,
+                        device: torch.device) -> torch.Tensor | None:
+    """``{class_id: weight}`` as a lookup tensor (1 for the classes not listed), as Keras's ``class_weight``."""
+    if class_weight is None:
+        return None
+    if sample_weight is not None:
+        raise ValueError("Arguments `sample_weight` and `class_weight` cannot be specified at the same time.")
+    if not isinstance(class_weight, dict) or not class_weight:
+        raise ValueError(f"`class_weight` must be a dict {{class_id: weight}}. Received: class_weight={class_weight!r}")
+    bad = [k for k in class_weight if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0]
+    if bad:
+        raise ValueError(f"`class_weight` keys must be non-negative class ids. Received: {bad}")
+    table = torch.ones(max(class_weight) + 1)
+    for class_id, weight in class_weight.items():
+        table[int(class_id)] = float(weight)
+    return table.to(device)
+
+
+def _class_weights_of(table: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Each sample's class weight: one-hot labels by their argmax, (N, 1) labels squeezed, as Keras does."""
+    if y.ndim > 1 and y.shape[-1] > 1:
+        y = y.argmax(dim=-1)
+    elif y.ndim > 1:
+        y = y.squeeze(-1)
+    ids = y.long().clamp(0, table.numel() - 1)
+    return torch.where(y.long() < table.numel(), table[ids], 1.0)
 
 
 def _close(step: Callable[..., Any]) -> None:

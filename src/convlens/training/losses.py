@@ -21,32 +21,25 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import torch
-import torch.nn.functional as F
+
+from . import loss_functions
+from .loss_functions import (EPSILON, binary_crossentropy_values, binary_focal_crossentropy,  # noqa: F401 - re-exported
+                             categorical_focal_crossentropy, categorical_hinge, cosine_similarity, hinge, huber,
+                             kl_divergence, kld, log_cosh, logcosh, mape, match_rank, mean_absolute_percentage_error,
+                             mean_squared_logarithmic_error, msle, poisson, squared_hinge)
 
 __all__ = [
-    "EPSILON", "BinaryCrossentropy", "CategoricalCrossentropy", "Loss", "LossFunctionWrapper",
-    "MeanAbsoluteError", "MeanSquaredError", "SparseCategoricalCrossentropy", "binary_crossentropy",
-    "categorical_crossentropy", "get", "mae", "mean_absolute_error", "mean_squared_error", "mse",
-    "sparse_categorical_crossentropy",
+    "EPSILON", "BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",
+    "CategoricalFocalCrossentropy", "CategoricalHinge", "CosineSimilarity", "Hinge", "Huber", "KLDivergence",
+    "LogCosh", "Loss", "LossFunctionWrapper", "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError",
+    "MeanSquaredLogarithmicError", "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge", "binary_crossentropy",
+    "binary_focal_crossentropy", "categorical_crossentropy", "categorical_focal_crossentropy", "categorical_hinge",
+    "cosine_similarity", "get", "hinge", "huber", "kl_divergence", "kld", "log_cosh", "logcosh", "mae", "mape",
+    "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error",
+    "mse", "msle", "poisson", "reduce_weighted", "sparse_categorical_crossentropy", "squared_hinge",
 ]
 
-EPSILON = 1e-7  # keras.config.epsilon(): the probability clip of the cross-entropies
-
 LossFn = Callable[..., torch.Tensor]
-
-
-def match_rank(y_true: torch.Tensor, y_pred: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Squeeze or expand a trailing axis of size 1 so both have the same rank, as Keras does.
-
-    Example:
-        >>> [tuple(t.shape) for t in match_rank(torch.zeros(4), torch.zeros(4, 1))]
-        [(4, 1), (4, 1)]
-    """
-    if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
-        y_true = y_true.squeeze(-1)
-    elif y_pred.ndim == y_true.ndim + 1 and y_pred.shape[-1] == 1:
-        y_true = y_true.unsqueeze(-1)
-    return y_true, y_pred
 
 
 def sparse_labels(y_true: torch.Tensor, y_pred: torch.Tensor) -> torch.Tensor:
@@ -76,13 +69,22 @@ def _same_shape(y_true: torch.Tensor, y_pred: torch.Tensor) -> torch.Tensor:
     return y_true.to(y_pred.dtype)
 
 
-def sparse_categorical_crossentropy(y_true: torch.Tensor, y_pred: torch.Tensor, from_logits: bool = False) -> torch.Tensor:
-    """``-log p[y]`` per sample, for integer labels ``y_true`` and class scores ``y_pred`` on the last axis.
+def sparse_categorical_crossentropy(y_true: torch.Tensor, y_pred: torch.Tensor, from_logits: bool = False,
+                                    ignore_class: int | None = None, axis: int = -1) -> torch.Tensor:
+    """``-log p[y]`` per sample, for integer labels ``y_true`` and class scores ``y_pred`` on ``axis``.
+
+    Samples labelled ``ignore_class`` get a loss of 0 (the ``Loss`` object
+    also leaves them out of its mean, as Keras's mask does).
 
     Example:
         >>> sparse_categorical_crossentropy(torch.tensor([1]), torch.tensor([[0.0, 1.0]])).tolist()  # clipped at 1 - 1e-7
         [1.1920930376163597e-07]
     """
+    if axis not in (-1, y_pred.ndim - 1):
+        y_pred = y_pred.movedim(axis, -1)
+    if ignore_class is not None:
+        labels, valid = _ignored(y_true, y_pred, ignore_class)
+        return torch.where(valid, sparse_categorical_crossentropy(labels, y_pred, from_logits), 0.0)
     labels = sparse_labels(y_true, y_pred).unsqueeze(-1)  # (..., 1)
     if from_logits:
         return -torch.log_softmax(y_pred, dim=-1).gather(-1, labels).squeeze(-1)
@@ -92,14 +94,24 @@ def sparse_categorical_crossentropy(y_true: torch.Tensor, y_pred: torch.Tensor, 
     return -torch.log(p.clamp(EPSILON, 1.0 - EPSILON))
 
 
+def _ignored(y_true: torch.Tensor, y_pred: torch.Tensor, ignore_class: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Labels with ``ignore_class`` replaced by 0, and the mask of the others (shaped as the per-sample losses)."""
+    if y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1:
+        y_true = y_true.squeeze(-1)
+    valid = y_true != ignore_class
+    return torch.where(valid, y_true, 0), valid
+
+
 def categorical_crossentropy(y_true: torch.Tensor, y_pred: torch.Tensor, from_logits: bool = False,
-                             label_smoothing: float = 0.0) -> torch.Tensor:
+                             label_smoothing: float = 0.0, axis: int = -1) -> torch.Tensor:
     """``-sum(y_true * log p)`` per sample, for one-hot (or soft) labels.
 
     Example:
         >>> categorical_crossentropy(torch.tensor([[0.0, 1.0]]), torch.tensor([[0.5, 0.5]])).tolist()
         [0.6931471824645996]
     """
+    if axis not in (-1, y_pred.ndim - 1):
+        y_true, y_pred = y_true.movedim(axis, -1), y_pred.movedim(axis, -1)
     y_true = _same_shape(y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_pred.shape[-1]
@@ -111,23 +123,17 @@ def categorical_crossentropy(y_true: torch.Tensor, y_pred: torch.Tensor, from_lo
 
 
 def binary_crossentropy(y_true: torch.Tensor, y_pred: torch.Tensor, from_logits: bool = False,
-                        label_smoothing: float = 0.0) -> torch.Tensor:
-    """Mean over the last axis of ``-(y log p + (1 - y) log(1 - p))``.
+                        label_smoothing: float = 0.0, axis: int = -1) -> torch.Tensor:
+    """Mean over ``axis`` of ``-(y log p + (1 - y) log(1 - p))``; the shapes must match (Keras raises otherwise).
 
     Example:
         >>> round(binary_crossentropy(torch.tensor([[1.0]]), torch.tensor([[0.8]])).item(), 6)  # -log(0.8)
         0.223144
     """
-    y_true, y_pred = match_rank(y_true, y_pred)
     y_true = y_true.to(y_pred.dtype)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
-    if from_logits:
-        bce = F.binary_cross_entropy_with_logits(y_pred, y_true, reduction="none")
-    else:
-        p = y_pred.clamp(EPSILON, 1.0 - EPSILON)
-        bce = -(y_true * torch.log(p) + (1.0 - y_true) * torch.log(1.0 - p))
-    return bce.mean(dim=-1)
+    return binary_crossentropy_values(y_true, y_pred, from_logits).mean(dim=axis)
 
 
 def mean_squared_error(y_true: torch.Tensor, y_pred: torch.Tensor) -> torch.Tensor:
@@ -155,51 +161,107 @@ def mean_absolute_error(y_true: torch.Tensor, y_pred: torch.Tensor) -> torch.Ten
 mse = mean_squared_error
 mae = mean_absolute_error
 
-_REDUCTIONS = ("sum_over_batch_size", "mean", "sum", "none", None)
-# Keys of Keras's loss configs that convlens accepts only at their defaults.
-_KERAS_ONLY_DEFAULTS: dict[str, tuple[Any, ...]] = {"ignore_class": (None,), "axis": (-1,), "dtype": (None, "float32")}
+_REDUCTIONS = ("sum_over_batch_size", "mean", "mean_with_sample_weight", "sum", "none", None)
+
+
+def reduce_weighted(values: torch.Tensor, sample_weight: Any = None, mask: torch.Tensor | None = None,
+                    reduction: str | None = "sum_over_batch_size") -> torch.Tensor:
+    """Weight per-sample losses and reduce them as Keras's ``reduce_weighted_values``.
+
+    ``sample_weight`` broadcasts against ``values`` (a trailing axis of 1 is
+    squeezed or added as Keras does); ``"sum_over_batch_size"``/``"mean"``
+    divide the weighted sum by the number of values, ``"mean_with_sample_weight"``
+    by the sum of the weights, ``"sum"`` does not divide. A ``mask`` (the
+    valid entries, e.g. labels other than ``ignore_class``) leaves the masked
+    entries out, and out of the count of the means.
+
+    Example:
+        >>> reduce_weighted(torch.tensor([1.0, 3.0]), torch.tensor([1.0, 0.0])).item()  # (1·1 + 3·0) / 2
+        0.5
+    """
+    if sample_weight is not None and not isinstance(sample_weight, torch.Tensor):
+        sample_weight = torch.as_tensor(sample_weight, dtype=values.dtype, device=values.device)
+    if mask is not None:
+        mask = mask.to(values.dtype)
+        if reduction in ("sum_over_batch_size", "mean"):
+            # Valid entries weigh total/valid, so the mean over all entries is the mean over the valid ones.
+            valid = mask.sum()
+            mask = mask * torch.where(valid > 0, mask.numel() / valid.clamp_min(1.0), 0.0)
+        if sample_weight is None:
+            sample_weight = mask
+        else:
+            mask, sample_weight = match_rank(mask, sample_weight.to(values.dtype))
+            sample_weight = sample_weight * mask
+    if sample_weight is not None:
+        values, sample_weight = match_rank(values, sample_weight.to(values.dtype))
+        values = values * sample_weight
+    if reduction is None or reduction == "none" or values.ndim == 0 or tuple(values.shape) == (0,):
+        return values
+    total = values.sum()
+    if reduction == "sum":
+        return total
+    if reduction == "mean_with_sample_weight" and sample_weight is not None:
+        divisor = sample_weight.expand_as(values).sum() if sample_weight.ndim else sample_weight * values.numel()
+        return torch.where(divisor != 0, total / divisor, 0.0)
+    return total / values.numel()
 
 
 class Loss:
-    """A loss object: ``loss(y_true, y_pred)`` is the reduced (scalar) loss.
+    """A loss object: ``loss(y_true, y_pred, sample_weight=None)`` is the reduced (scalar) loss.
 
     Args:
         name: the loss name.
-        reduction: ``"sum_over_batch_size"`` (Keras's default: the mean of the
-            per-sample losses), ``"mean"`` (the same), ``"sum"``, or
-            ``"none"``/``None`` (the per-sample losses).
+        reduction: ``"sum_over_batch_size"`` (Keras's default: the weighted
+            per-sample losses summed, divided by their number), ``"mean"``
+            (the same), ``"mean_with_sample_weight"`` (divided by the sum of
+            the weights), ``"sum"``, or ``"none"``/``None`` (the weighted
+            per-sample losses).
+        dtype: ``None`` or ``"float32"`` (convlens computes losses in float32).
 
-    Subclasses implement ``call(y_true, y_pred)`` → per-sample losses.
+    Subclasses implement ``call(y_true, y_pred)`` → per-sample losses, and
+    may implement ``mask(y_true, y_pred)`` → the entries that count.
+
+    Example:
+        >>> MeanSquaredError()([[1.0], [3.0]], [[0.0], [0.0]], sample_weight=[1.0, 0.0]).item()  # (1 + 0) / 2
+        0.5
     """
 
-    def __init__(self, name: str | None = None, reduction: str | None = "sum_over_batch_size") -> None:
+    def __init__(self, name: str | None = None, reduction: str | None = "sum_over_batch_size",
+                 dtype: str | None = None) -> None:
         if reduction not in _REDUCTIONS:
             raise ValueError(f"Invalid value for argument `reduction`. Expected one of {_REDUCTIONS}. Received: reduction={reduction!r}")
+        if dtype not in (None, "float32"):
+            raise ValueError(f"convlens computes losses in float32. Received: dtype={dtype!r}")
         self.name = name or _snake(type(self).__name__)
         self.reduction = reduction
 
     def call(self, y_true: torch.Tensor, y_pred: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
 
-    def __call__(self, y_true: Any, y_pred: Any) -> torch.Tensor:
+    def mask(self, y_true: torch.Tensor, y_pred: torch.Tensor) -> torch.Tensor | None:
+        """The entries of ``call``'s result that count (``None``: all of them)."""
+        return None
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> torch.Tensor:
         y_pred = torch.as_tensor(y_pred)
-        values = self.call(torch.as_tensor(y_true, device=y_pred.device), y_pred)
-        if self.reduction in ("sum_over_batch_size", "mean"):
-            return values.mean()
-        if self.reduction == "sum":
-            return values.sum()
-        return values
+        if not y_pred.is_floating_point():  # Keras computes in float32: integer predictions are cast
+            y_pred = y_pred.float()
+        y_true = torch.as_tensor(y_true, device=y_pred.device)
+        values = self.call(y_true, y_pred)
+        mask = self.mask(y_true, y_pred)
+        if sample_weight is None and mask is None and self.reduction in ("sum_over_batch_size", "mean"):
+            return values.mean()  # the training fast path: one kernel
+        return reduce_weighted(values, sample_weight, mask, self.reduction)
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "reduction": self.reduction}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "Loss":
-        """Re-create a loss from ``get_config()`` or Keras's own config (Keras-only keys at their defaults)."""
+        """Re-create a loss from ``get_config()`` or Keras's own config."""
         config = dict(config)
-        for key, allowed in _KERAS_ONLY_DEFAULTS.items():
-            if key in config and config.pop(key) not in allowed:
-                raise ValueError(f"{cls.__name__}: convlens supports {key} only at its Keras default {allowed[0]!r}.")
+        if "fn" in config and cls is not LossFunctionWrapper:
+            config.pop("fn")
         return cls(**config)
 
     def __repr__(self) -> str:
@@ -210,18 +272,22 @@ class Loss:
 class LossFunctionWrapper(Loss):
     """A ``Loss`` around a per-sample function ``fn(y_true, y_pred, **kwargs)``.
 
+    As Keras's, it first squeezes or adds a trailing axis of 1 so that
+    ``y_true`` and ``y_pred`` have the same rank.
+
     Example:
         >>> LossFunctionWrapper(mean_absolute_error)(torch.tensor([[1.0]]), torch.tensor([[3.0]])).item()
         2.0
     """
 
     def __init__(self, fn: LossFn, name: str | None = None, reduction: str | None = "sum_over_batch_size",
-                 **kwargs: Any) -> None:
-        super().__init__(name=name or getattr(fn, "__name__", "loss"), reduction=reduction)
+                 dtype: str | None = None, **kwargs: Any) -> None:
+        super().__init__(name=name or getattr(fn, "__name__", "loss"), reduction=reduction, dtype=dtype)
         self.fn = fn
         self._fn_kwargs = kwargs
 
     def call(self, y_true: torch.Tensor, y_pred: torch.Tensor) -> torch.Tensor:
+        y_true, y_pred = match_rank(y_true, y_pred)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self) -> dict[str, Any]:
@@ -236,14 +302,28 @@ class LossFunctionWrapper(Loss):
 class SparseCategoricalCrossentropy(LossFunctionWrapper):
     """Cross-entropy for integer labels: ``SparseCategoricalCrossentropy(from_logits=True)`` for a linear last layer.
 
+    ``ignore_class`` labels (e.g. a "void" class of a segmentation mask)
+    count neither in the loss nor in the number it is averaged over.
+
     Example:
         >>> SparseCategoricalCrossentropy(from_logits=True)(torch.tensor([0]), torch.tensor([[0.0, 0.0]])).item()
         0.6931471824645996
     """
 
-    def __init__(self, from_logits: bool = False, reduction: str | None = "sum_over_batch_size",
-                 name: str = "sparse_categorical_crossentropy") -> None:
-        super().__init__(sparse_categorical_crossentropy, name=name, reduction=reduction, from_logits=bool(from_logits))
+    def __init__(self, from_logits: bool = False, ignore_class: int | None = None,
+                 reduction: str | None = "sum_over_batch_size", axis: int = -1,
+                 name: str = "sparse_categorical_crossentropy", dtype: str | None = None) -> None:
+        super().__init__(sparse_categorical_crossentropy, name=name, reduction=reduction, dtype=dtype,
+                         from_logits=bool(from_logits), ignore_class=ignore_class)
+        if axis != -1:  # Keras leaves `axis` out of the config at its default
+            self._fn_kwargs["axis"] = axis
+
+    def mask(self, y_true: torch.Tensor, y_pred: torch.Tensor) -> torch.Tensor | None:
+        ignore_class = self._fn_kwargs["ignore_class"]
+        if ignore_class is None:
+            return None
+        axis = self._fn_kwargs.get("axis", -1)
+        return _ignored(y_true, y_pred.movedim(axis, -1), ignore_class)[1]
 
 
 class CategoricalCrossentropy(LossFunctionWrapper):
@@ -254,10 +334,11 @@ class CategoricalCrossentropy(LossFunctionWrapper):
         0.6931471824645996
     """
 
-    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0,
-                 reduction: str | None = "sum_over_batch_size", name: str = "categorical_crossentropy") -> None:
-        super().__init__(categorical_crossentropy, name=name, reduction=reduction, from_logits=bool(from_logits),
-                         label_smoothing=_smoothing(label_smoothing))
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: str | None = "sum_over_batch_size", name: str = "categorical_crossentropy",
+                 dtype: str | None = None) -> None:
+        super().__init__(categorical_crossentropy, name=name, reduction=reduction, dtype=dtype,
+                         from_logits=bool(from_logits), label_smoothing=_smoothing(label_smoothing), axis=axis)
 
 
 class BinaryCrossentropy(LossFunctionWrapper):
@@ -268,34 +349,94 @@ class BinaryCrossentropy(LossFunctionWrapper):
         0.693147
     """
 
-    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0,
-                 reduction: str | None = "sum_over_batch_size", name: str = "binary_crossentropy") -> None:
-        super().__init__(binary_crossentropy, name=name, reduction=reduction, from_logits=bool(from_logits),
-                         label_smoothing=_smoothing(label_smoothing))
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: str | None = "sum_over_batch_size", name: str = "binary_crossentropy",
+                 dtype: str | None = None) -> None:
+        super().__init__(binary_crossentropy, name=name, reduction=reduction, dtype=dtype,
+                         from_logits=bool(from_logits), label_smoothing=_smoothing(label_smoothing), axis=axis)
 
 
-class MeanSquaredError(LossFunctionWrapper):
-    """Mean squared error.
-
-    Example:
-        >>> MeanSquaredError()(torch.tensor([[0.0], [2.0]]), torch.tensor([[1.0], [0.0]])).item()
-        2.5
-    """
-
-    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "mean_squared_error") -> None:
-        super().__init__(mean_squared_error, name=name, reduction=reduction)
-
-
-class MeanAbsoluteError(LossFunctionWrapper):
-    """Mean absolute error.
+class BinaryFocalCrossentropy(LossFunctionWrapper):
+    """Binary cross-entropy down-weighting easy samples by ``(1 − p_t)^gamma`` (Lin et al., 2018).
 
     Example:
-        >>> MeanAbsoluteError()(torch.tensor([[0.0], [2.0]]), torch.tensor([[1.0], [0.0]])).item()
-        1.5
+        >>> round(BinaryFocalCrossentropy()(torch.tensor([[1.0]]), torch.tensor([[0.5]])).item(), 6)
+        0.173287
     """
 
-    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str = "mean_absolute_error") -> None:
-        super().__init__(mean_absolute_error, name=name, reduction=reduction)
+    def __init__(self, apply_class_balancing: bool = False, alpha: float = 0.25, gamma: float = 2.0,
+                 from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: str | None = "sum_over_batch_size", name: str = "binary_focal_crossentropy",
+                 dtype: str | None = None) -> None:
+        super().__init__(loss_functions.binary_focal_crossentropy, name=name, reduction=reduction, dtype=dtype,
+                         from_logits=bool(from_logits), label_smoothing=_smoothing(label_smoothing), axis=axis,
+                         apply_class_balancing=bool(apply_class_balancing), alpha=float(alpha), gamma=float(gamma))
+
+
+class CategoricalFocalCrossentropy(LossFunctionWrapper):
+    """Categorical cross-entropy scaled by ``alpha · (1 − p)^gamma``.
+
+    Example:
+        >>> round(CategoricalFocalCrossentropy()(torch.tensor([[1.0, 0.0]]), torch.tensor([[0.5, 0.5]])).item(), 6)
+        0.043322
+    """
+
+    def __init__(self, alpha: float = 0.25, gamma: float = 2.0, from_logits: bool = False,
+                 label_smoothing: float = 0.0, axis: int = -1, reduction: str | None = "sum_over_batch_size",
+                 name: str = "categorical_focal_crossentropy", dtype: str | None = None) -> None:
+        super().__init__(loss_functions.categorical_focal_crossentropy, name=name, reduction=reduction, dtype=dtype,
+                         from_logits=bool(from_logits), label_smoothing=_smoothing(label_smoothing), axis=axis,
+                         alpha=float(alpha), gamma=float(gamma))
+
+
+class Huber(LossFunctionWrapper):
+    """Huber loss: squared error below ``delta``, linear above it.
+
+    Example:
+        >>> Huber(delta=2.0)(torch.tensor([[0.0]]), torch.tensor([[3.0]])).item()
+        4.0
+    """
+
+    def __init__(self, delta: float = 1.0, reduction: str | None = "sum_over_batch_size", name: str = "huber_loss",
+                 dtype: str | None = None) -> None:
+        super().__init__(loss_functions.huber, name=name, reduction=reduction, dtype=dtype, delta=float(delta))
+
+
+class CosineSimilarity(LossFunctionWrapper):
+    """Negative cosine similarity along ``axis`` (−1: same direction, 0: orthogonal).
+
+    Example:
+        >>> CosineSimilarity()(torch.tensor([[0.0, 2.0]]), torch.tensor([[0.0, 5.0]])).item()
+        -1.0
+    """
+
+    def __init__(self, axis: int = -1, reduction: str | None = "sum_over_batch_size", name: str = "cosine_similarity",
+                 dtype: str | None = None) -> None:
+        super().__init__(loss_functions.cosine_similarity, name=name, reduction=reduction, dtype=dtype, axis=axis)
+
+
+def _plain_loss(class_name: str, fn: LossFn, default_name: str, doc: str) -> type[LossFunctionWrapper]:
+    """A ``Loss`` class over ``fn`` with only ``reduction``/``name``/``dtype``, as Keras's argument-free losses."""
+
+    def __init__(self: LossFunctionWrapper, reduction: str | None = "sum_over_batch_size", name: str = default_name,
+                 dtype: str | None = None) -> None:
+        LossFunctionWrapper.__init__(self, fn, name=name, reduction=reduction, dtype=dtype)
+
+    return type(class_name, (LossFunctionWrapper,), {"__init__": __init__, "__doc__": doc, "__module__": __name__})
+
+
+MeanSquaredError = _plain_loss("MeanSquaredError", mean_squared_error, "mean_squared_error", "Mean squared error.")
+MeanAbsoluteError = _plain_loss("MeanAbsoluteError", mean_absolute_error, "mean_absolute_error", "Mean absolute error.")
+MeanAbsolutePercentageError = _plain_loss("MeanAbsolutePercentageError", loss_functions.mean_absolute_percentage_error,
+                                          "mean_absolute_percentage_error", "Mean absolute percentage error.")
+MeanSquaredLogarithmicError = _plain_loss("MeanSquaredLogarithmicError", loss_functions.mean_squared_logarithmic_error,
+                                          "mean_squared_logarithmic_error", "Mean squared logarithmic error.")
+Hinge = _plain_loss("Hinge", loss_functions.hinge, "hinge", "Hinge loss, labels in {-1, 1} or {0, 1}.")
+SquaredHinge = _plain_loss("SquaredHinge", loss_functions.squared_hinge, "squared_hinge", "Squared hinge loss.")
+CategoricalHinge = _plain_loss("CategoricalHinge", loss_functions.categorical_hinge, "categorical_hinge", "Categorical hinge loss.")
+LogCosh = _plain_loss("LogCosh", loss_functions.log_cosh, "log_cosh", "Mean of log(cosh(error)).")
+KLDivergence = _plain_loss("KLDivergence", loss_functions.kl_divergence, "kl_divergence", "Kullback-Leibler divergence.")
+Poisson = _plain_loss("Poisson", loss_functions.poisson, "poisson", "Poisson loss: mean of y_pred - y_true · log(y_pred).")
 
 
 def _smoothing(value: float) -> float:
@@ -317,20 +458,29 @@ FUNCTIONS: dict[str, LossFn] = {
     "mse": mean_squared_error,
     "mean_absolute_error": mean_absolute_error,
     "mae": mean_absolute_error,
+    **loss_functions.FUNCTIONS,
 }
 
-CLASSES: dict[str, type[LossFunctionWrapper]] = {
-    cls.__name__: cls
-    for cls in (SparseCategoricalCrossentropy, CategoricalCrossentropy, BinaryCrossentropy, MeanSquaredError,
-                MeanAbsoluteError)
-}
-_CLASS_BY_FUNCTION = {
+_CLASS_BY_FUNCTION: dict[LossFn, type[LossFunctionWrapper]] = {
     sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
     categorical_crossentropy: CategoricalCrossentropy,
     binary_crossentropy: BinaryCrossentropy,
     mean_squared_error: MeanSquaredError,
     mean_absolute_error: MeanAbsoluteError,
+    loss_functions.mean_absolute_percentage_error: MeanAbsolutePercentageError,
+    loss_functions.mean_squared_logarithmic_error: MeanSquaredLogarithmicError,
+    loss_functions.hinge: Hinge,
+    loss_functions.squared_hinge: SquaredHinge,
+    loss_functions.categorical_hinge: CategoricalHinge,
+    loss_functions.log_cosh: LogCosh,
+    loss_functions.kl_divergence: KLDivergence,
+    loss_functions.poisson: Poisson,
+    loss_functions.huber: Huber,
+    loss_functions.cosine_similarity: CosineSimilarity,
+    loss_functions.binary_focal_crossentropy: BinaryFocalCrossentropy,
+    loss_functions.categorical_focal_crossentropy: CategoricalFocalCrossentropy,
 }
+CLASSES: dict[str, type[LossFunctionWrapper]] = {cls.__name__: cls for cls in _CLASS_BY_FUNCTION.values()}
 
 
 def get(identifier: Any) -> Loss:
@@ -348,7 +498,7 @@ def get(identifier: Any) -> Loss:
 
     Example:
         >>> get("sparse_categorical_crossentropy")
-        SparseCategoricalCrossentropy(name='sparse_categorical_crossentropy', reduction='sum_over_batch_size', from_logits=False)
+        SparseCategoricalCrossentropy(name='sparse_categorical_crossentropy', reduction='sum_over_batch_size', from_logits=False, ignore_class=None)
     """
     if isinstance(identifier, Loss):
         return identifier

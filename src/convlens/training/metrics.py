@@ -25,10 +25,13 @@ from . import losses as losses_lib
 from .losses import match_rank, sparse_labels
 
 __all__ = [
-    "BinaryAccuracy", "CategoricalAccuracy", "CompiledMetrics", "Mean", "MeanMetricWrapper", "Metric",
-    "SparseCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "TopKCategoricalAccuracy", "binary_accuracy",
-    "categorical_accuracy", "get", "sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy",
-    "top_k_categorical_accuracy",
+    "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy", "CategoricalCrossentropy",
+    "CategoricalHinge", "CompiledMetrics", "CosineSimilarity", "Hinge", "KLDivergence", "LogCoshError", "Mean",
+    "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanMetricWrapper", "MeanSquaredError",
+    "MeanSquaredLogarithmicError", "Metric", "Poisson", "RootMeanSquaredError", "SparseCategoricalAccuracy",
+    "SparseCategoricalCrossentropy", "SparseTopKCategoricalAccuracy", "SquaredHinge", "Sum",
+    "TopKCategoricalAccuracy", "accuracy", "binary_accuracy", "categorical_accuracy", "get",
+    "sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy",
 ]
 
 MetricFn = Callable[..., torch.Tensor]
@@ -65,6 +68,17 @@ def binary_accuracy(y_true: torch.Tensor, y_pred: torch.Tensor, threshold: float
     y_true, y_pred = match_rank(y_true, y_pred)
     y_true = y_true.to(y_pred.dtype)
     return ((y_pred > threshold).to(y_true.dtype) == y_true).float()
+
+
+def accuracy(y_true: torch.Tensor, y_pred: torch.Tensor) -> torch.Tensor:
+    """1.0 where ``y_pred == y_true`` exactly (class ids against class ids), else 0.0.
+
+    Example:
+        >>> accuracy(torch.tensor([1, 2, 3]), torch.tensor([1.0, 2.0, 0.0])).tolist()
+        [1.0, 1.0, 0.0]
+    """
+    y_true, y_pred = match_rank(y_true.to(y_pred.dtype), y_pred)
+    return (y_true == y_pred).float()
 
 
 def sparse_top_k_categorical_accuracy(y_true: torch.Tensor, y_pred: torch.Tensor, k: int = 5) -> torch.Tensor:
@@ -118,6 +132,8 @@ class Metric:
     def reset_state(self) -> None:
         raise NotImplementedError
 
+    has_data = True  # whether `result()` has something to report (running means know better)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
 
@@ -125,19 +141,33 @@ class Metric:
 class Mean(Metric):
     """Weighted running mean of the values given to ``update_state``, kept on their device.
 
+    Without ``sample_weight``, or with a Python number standing for that many
+    samples (the batch loss), the count stays a host number so that updates
+    never wait for the device (and a CUDA graph can replay them). A weight
+    tensor is reduced as Keras's ``reduce_to_samplewise_values``: its sum is
+    kept on the device next to the total.
+
     Example:
         >>> m = Mean(); m.update_state(torch.tensor([1.0, 3.0])); m.update_state(torch.tensor(5.0), sample_weight=2)
         >>> m.result().item()  # (1 + 3 + 2·5) / 4
         3.5
     """
 
-    def __init__(self, name: str = "mean") -> None:
+    def __init__(self, name: str = "mean", dtype: str | None = None) -> None:
         super().__init__(name)
+        _float32_only(dtype)
         self.total: torch.Tensor | None = None  # float32 on the values' device, as Keras's Mean
         self.count = 0.0  # a host number: batch sizes are known without asking the device
+        self.weight: torch.Tensor | None = None  # the sum of weight tensors, on the device
 
-    def update_state(self, values: torch.Tensor, sample_weight: float | None = None) -> None:
-        values = values.detach()
+    @property
+    def variables(self) -> list[torch.Tensor]:
+        """``[total, count]`` as tensors, as Keras's ``Mean.variables``."""
+        total = self.total if self.total is not None else torch.zeros(())
+        return [total, self._denominator(total.device)]
+
+    def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        values = _as_float(values).detach()
         if self.total is None or self.total.device != values.device:
             # Created outside inference mode so that evaluate (inference mode)
             # and fit (autograd on) can both update it in place.
@@ -146,19 +176,94 @@ class Mean(Metric):
         if sample_weight is None:
             self.total += values.sum()
             self.count += values.numel()
-        else:  # one value standing for `sample_weight` samples (the batch loss)
+        elif isinstance(sample_weight, (int, float)):  # one value standing for `sample_weight` samples
             self.total += values.sum() * sample_weight
             self.count += float(sample_weight) * values.numel()
+        else:
+            values, weights = samplewise(values, torch.as_tensor(sample_weight, device=values.device))
+            if self.weight is None:
+                with torch.inference_mode(False):
+                    self.weight = torch.zeros((), dtype=torch.float32, device=values.device)
+            self.total += values.sum()
+            self.weight += weights.sum()
 
     def result(self) -> torch.Tensor:
-        if self.total is None or self.count == 0:
+        if self.total is None:
             return torch.zeros(())
-        return self.total / self.count
+        if self.weight is None:
+            return self.total / self.count if self.count else torch.zeros((), device=self.total.device)
+        denominator = self._denominator(self.total.device)
+        return torch.where(denominator != 0, self.total / denominator, 0.0)
 
     def reset_state(self) -> None:
-        if self.total is not None:
-            self.total.zero_()
+        for tensor in (self.total, self.weight):
+            if tensor is not None:
+                tensor.zero_()
         self.count = 0.0
+
+    @property
+    def has_data(self) -> bool:
+        """Whether anything was added since the last reset (a host check, as far as the host counts)."""
+        return bool(self.count) or self.weight is not None
+
+    def _denominator(self, device: torch.device) -> torch.Tensor:
+        count = torch.tensor(self.count, device=device)
+        return count if self.weight is None else count + self.weight
+
+
+def samplewise(values: torch.Tensor, sample_weight: torch.Tensor,
+               reduce: Callable[..., torch.Tensor] = torch.mean) -> tuple[torch.Tensor, torch.Tensor]:
+    """Weighted per-sample values and per-sample weights, as Keras's ``reduce_to_samplewise_values``.
+
+    The weights' rank is matched to the values (a trailing 1 squeezed or
+    added); values with more axes than the weights are reduced down to them
+    by ``reduce`` (the mean for ``Mean``, the sum for ``Sum``).
+
+    Example:
+        >>> [t.tolist() for t in samplewise(torch.tensor([[1.0, 3.0], [5.0, 7.0]]), torch.tensor([1.0, 0.0]))]
+        [[2.0, 0.0], [1.0, 0.0]]
+    """
+    values, weights = match_rank(values, sample_weight.to(values.dtype))
+    if values.ndim > weights.ndim:
+        values = reduce(values, dim=tuple(range(weights.ndim, values.ndim)))
+    weights = weights.expand_as(values) if weights.ndim else weights.expand(values.shape)
+    values = values * weights
+    if weights.ndim > 1:
+        weights = reduce(weights, dim=tuple(range(1, weights.ndim)))
+    if values.ndim > 1:
+        values = reduce(values, dim=tuple(range(1, values.ndim)))
+    return values, weights
+
+
+class Sum(Metric):
+    """Weighted running sum of the values given to ``update_state``, as Keras's ``Sum``.
+
+    Example:
+        >>> m = Sum(); m.update_state(torch.tensor([1.0, 3.0]), sample_weight=torch.tensor([1.0, 0.5]))
+        >>> m.result().item()
+        2.5
+    """
+
+    def __init__(self, name: str = "sum", dtype: str | None = None) -> None:
+        super().__init__(name)
+        _float32_only(dtype)
+        self.total = torch.zeros(())
+
+    @property
+    def variables(self) -> list[torch.Tensor]:
+        return [self.total]
+
+    def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        values = _as_float(values).detach()
+        if sample_weight is not None:
+            values = samplewise(values, torch.as_tensor(sample_weight, device=values.device), torch.sum)[0]
+        self.total = self.total.to(values.device) + values.sum()
+
+    def result(self) -> torch.Tensor:
+        return self.total.clone()
+
+    def reset_state(self) -> None:
+        self.total = torch.zeros((), device=self.total.device)
 
 
 class MeanMetricWrapper(Mean):
@@ -170,49 +275,136 @@ class MeanMetricWrapper(Mean):
         1.0
     """
 
-    def __init__(self, fn: MetricFn, name: str | None = None, direction: str | None = None, **kwargs: Any) -> None:
-        super().__init__(name or getattr(fn, "__name__", "metric"))
+    def __init__(self, fn: MetricFn, name: str | None = None, direction: str | None = None,
+                 dtype: str | None = None, **kwargs: Any) -> None:
+        super().__init__(name or getattr(fn, "__name__", "metric"), dtype=dtype)
         self.fn = fn
         self.direction = direction
         self._fn_kwargs = kwargs
 
-    def update_state(self, y_true: torch.Tensor, y_pred: torch.Tensor) -> None:  # type: ignore[override]
-        super().update_state(self.fn(y_true, y_pred, **self._fn_kwargs))
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:  # type: ignore[override]
+        y_pred = _as_float(y_pred)
+        y_true = torch.as_tensor(y_true, device=y_pred.device)
+        super().update_state(self.fn(y_true, y_pred, **self._fn_kwargs), sample_weight)
+
+    def get_config(self) -> dict[str, Any]:
+        """``name`` and the function's options, as Keras's metric configs."""
+        return {"name": self.name, "dtype": "float32", **self._fn_kwargs}
+
+
+def _as_float(values: Any) -> torch.Tensor:
+    values = torch.as_tensor(values)
+    return values if values.is_floating_point() else values.float()
+
+
+def _float32_only(dtype: str | None) -> None:
+    if dtype not in (None, "float32"):
+        raise ValueError(f"convlens computes metrics in float32. Received: dtype={dtype!r}")
+
+
+class Accuracy(MeanMetricWrapper):
+    """How often ``y_pred`` equals ``y_true`` exactly."""
+
+    def __init__(self, name: str = "accuracy", dtype: str | None = None) -> None:
+        super().__init__(accuracy, name, "up", dtype)
 
 
 class SparseCategoricalAccuracy(MeanMetricWrapper):
-    """How often ``argmax(y_pred)`` equals the integer label."""
+    """How often ``argmax(y_pred)`` equals the integer label (``(N,)`` or ``(N, 1)`` labels)."""
 
-    def __init__(self, name: str = "sparse_categorical_accuracy") -> None:
-        super().__init__(sparse_categorical_accuracy, name, "up")
+    def __init__(self, name: str = "sparse_categorical_accuracy", dtype: str | None = None) -> None:
+        super().__init__(sparse_categorical_accuracy, name, "up", dtype)
 
 
 class CategoricalAccuracy(MeanMetricWrapper):
     """How often ``argmax(y_pred)`` equals ``argmax`` of the one-hot label."""
 
-    def __init__(self, name: str = "categorical_accuracy") -> None:
-        super().__init__(categorical_accuracy, name, "up")
+    def __init__(self, name: str = "categorical_accuracy", dtype: str | None = None) -> None:
+        super().__init__(categorical_accuracy, name, "up", dtype)
 
 
 class BinaryAccuracy(MeanMetricWrapper):
     """How often ``y_pred > threshold`` equals the 0/1 label."""
 
-    def __init__(self, name: str = "binary_accuracy", threshold: float = 0.5) -> None:
-        super().__init__(binary_accuracy, name, "up", threshold=float(threshold))
+    def __init__(self, name: str = "binary_accuracy", dtype: str | None = None, threshold: float = 0.5) -> None:
+        super().__init__(binary_accuracy, name, "up", dtype, threshold=float(threshold))
 
 
 class TopKCategoricalAccuracy(MeanMetricWrapper):
     """How often the one-hot label's class is among the ``k`` (5) highest scores."""
 
-    def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy") -> None:
-        super().__init__(top_k_categorical_accuracy, name, "up", k=_positive_k(k))
+    def __init__(self, k: int = 5, name: str = "top_k_categorical_accuracy", dtype: str | None = None) -> None:
+        super().__init__(top_k_categorical_accuracy, name, "up", dtype, k=_positive_k(k))
 
 
 class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
     """How often the integer label's class is among the ``k`` (5) highest scores."""
 
-    def __init__(self, k: int = 5, name: str = "sparse_top_k_categorical_accuracy") -> None:
-        super().__init__(sparse_top_k_categorical_accuracy, name, "up", k=_positive_k(k))
+    def __init__(self, k: int = 5, name: str = "sparse_top_k_categorical_accuracy", dtype: str | None = None) -> None:
+        super().__init__(sparse_top_k_categorical_accuracy, name, "up", dtype, k=_positive_k(k))
+
+
+def _positive_cosine(y_true: torch.Tensor, y_pred: torch.Tensor, axis: int = -1) -> torch.Tensor:
+    return -losses_lib.cosine_similarity(y_true, y_pred, axis=axis)  # the metric is the similarity itself
+
+
+def _loss_metric(class_name: str, fn: MetricFn, default_name: str, direction: str = "down",
+                 **defaults: Any) -> type[MeanMetricWrapper]:
+    """A ``MeanMetricWrapper`` class over a loss function, as Keras's ``MeanSquaredError`` metric & co."""
+
+    def __init__(self: MeanMetricWrapper, name: str = default_name, dtype: str | None = None, **kwargs: Any) -> None:
+        unknown = sorted(set(kwargs) - set(defaults))
+        if unknown:
+            raise TypeError(f"{class_name}() got unexpected arguments {unknown}; allowed are name, dtype, {sorted(defaults)}")
+        MeanMetricWrapper.__init__(self, fn, name, direction, dtype, **{**defaults, **kwargs})
+
+    doc = f"The running mean of ``{getattr(fn, '__name__', default_name)}`` over the samples seen."
+    return type(class_name, (MeanMetricWrapper,), {"__init__": __init__, "__doc__": doc, "__module__": __name__})
+
+
+MeanSquaredError = _loss_metric("MeanSquaredError", losses_lib.mean_squared_error, "mean_squared_error")
+MeanAbsoluteError = _loss_metric("MeanAbsoluteError", losses_lib.mean_absolute_error, "mean_absolute_error")
+MeanAbsolutePercentageError = _loss_metric("MeanAbsolutePercentageError", losses_lib.mean_absolute_percentage_error,
+                                           "mean_absolute_percentage_error")
+MeanSquaredLogarithmicError = _loss_metric("MeanSquaredLogarithmicError", losses_lib.mean_squared_logarithmic_error,
+                                           "mean_squared_logarithmic_error")
+LogCoshError = _loss_metric("LogCoshError", losses_lib.log_cosh, "logcosh")
+Hinge = _loss_metric("Hinge", losses_lib.hinge, "hinge")
+SquaredHinge = _loss_metric("SquaredHinge", losses_lib.squared_hinge, "squared_hinge")
+CategoricalHinge = _loss_metric("CategoricalHinge", losses_lib.categorical_hinge, "categorical_hinge")
+KLDivergence = _loss_metric("KLDivergence", losses_lib.kl_divergence, "kl_divergence")
+Poisson = _loss_metric("Poisson", losses_lib.poisson, "poisson")
+CosineSimilarity = _loss_metric("CosineSimilarity", _positive_cosine, "cosine_similarity", "up", axis=-1)
+BinaryCrossentropy = _loss_metric("BinaryCrossentropy", losses_lib.binary_crossentropy, "binary_crossentropy",
+                                  from_logits=False, label_smoothing=0.0)
+CategoricalCrossentropy = _loss_metric("CategoricalCrossentropy", losses_lib.categorical_crossentropy,
+                                       "categorical_crossentropy", from_logits=False, label_smoothing=0.0, axis=-1)
+SparseCategoricalCrossentropy = _loss_metric("SparseCategoricalCrossentropy", losses_lib.sparse_categorical_crossentropy,
+                                             "sparse_categorical_crossentropy", from_logits=False, ignore_class=None,
+                                             axis=-1)
+
+
+class RootMeanSquaredError(Mean):
+    """``sqrt`` of the (weighted) running mean squared error, as Keras's ``RootMeanSquaredError``.
+
+    Example:
+        >>> m = RootMeanSquaredError(); m.update_state(torch.tensor([[0.0], [0.0]]), torch.tensor([[3.0], [4.0]]))
+        >>> round(m.result().item(), 4)  # sqrt((9 + 16) / 2)
+        3.5355
+    """
+
+    direction = "down"
+
+    def __init__(self, name: str = "root_mean_squared_error", dtype: str | None = None) -> None:
+        super().__init__(name, dtype)
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:  # type: ignore[override]
+        y_pred = _as_float(y_pred)
+        y_true, y_pred = match_rank(torch.as_tensor(y_true, device=y_pred.device).to(y_pred.dtype), y_pred)
+        super().update_state((y_pred - y_true).square(), sample_weight)
+
+    def result(self) -> torch.Tensor:
+        return super().result().sqrt()
 
 
 def _positive_k(k: int) -> int:
@@ -227,7 +419,13 @@ _CLASSES: dict[str, type[Metric]] = {
     "binary_accuracy": BinaryAccuracy,
     "top_k_categorical_accuracy": TopKCategoricalAccuracy,
     "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
+    "root_mean_squared_error": RootMeanSquaredError,
 }
+# Keras's metric classes by class name (serialized configs); "accuracy" as a string stays Keras's shape-resolved one.
+_BY_CLASS_NAME: dict[str, type[Metric]] = {cls.__name__: cls for cls in (
+    Accuracy, *_CLASSES.values(), MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError, LogCoshError, Hinge, SquaredHinge, CategoricalHinge, KLDivergence, Poisson,
+    CosineSimilarity, BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, Mean, Sum)}
 _ACCURACY = ("accuracy", "acc")
 
 
@@ -301,14 +499,11 @@ def get(identifier: Any, y_true_shape: tuple[int, ...] | None = None, y_pred_sha
     )
 
 
-_BY_CLASS_NAME = {cls.__name__: cls for cls in _CLASSES.values()}
-
-
 def _from_keras_config(class_name: str, config: dict[str, Any]) -> Metric:
     """A metric from Keras's serialized form (``dtype`` and ``from_sorted_ids`` only at their defaults)."""
     if class_name not in _BY_CLASS_NAME:
         raise ValueError(f"Unknown metric class {class_name!r}. Allowed are {sorted(_BY_CLASS_NAME)}.")
-    if config.pop("dtype", None) not in (None, "float32") or config.pop("from_sorted_ids", False):
+    if config.get("dtype") not in (None, "float32") or config.pop("from_sorted_ids", False):
         raise ValueError(f"{class_name}: convlens computes metrics in float32 from unsorted scores.")
     return _BY_CLASS_NAME[class_name](**config)
 
@@ -375,8 +570,16 @@ class CompiledMetrics:
         This is the one place that waits for the device: all values are
         stacked and copied to the host together.
         """
-        tracked = [m for m in (self.loss, *(self.metrics or [])) if m.count]
+        tracked = [m for m in (self.loss, *(self.metrics or [])) if m.has_data]
         if not tracked:
             return {}
         values = torch.stack([m.result() for m in tracked]).tolist()
         return dict(sorted(zip((m.name for m in tracked), values)))
+
+
+# The threshold metrics build on `Metric` above, so they are imported last.
+from .confusion_metrics import AUC, Precision, Recall  # noqa: E402
+
+_BY_CLASS_NAME.update({cls.__name__: cls for cls in (AUC, Precision, Recall)})
+_CLASSES.update({"precision": Precision, "recall": Recall, "auc": AUC})
+__all__ += ["AUC", "Precision", "Recall"]

@@ -34,6 +34,8 @@ from typing import Any, Iterable
 
 import torch
 
+from . import schedules
+
 __all__ = ["Optimizer", "add_scaled_", "get_learning_rate", "set_learning_rate"]
 
 Tensors = list[torch.Tensor]
@@ -98,6 +100,11 @@ class Optimizer(torch.optim.Optimizer):
     def __init__(self, learning_rate: float, weight_decay: float | None = None, clipnorm: float | None = None,
                  clipvalue: float | None = None, global_clipnorm: float | None = None, name: str | None = None) -> None:
         # torch.optim.Optimizer.__init__ runs in `build`, once the weights are known.
+        if isinstance(learning_rate, dict):  # a schedule as Keras serializes it
+            learning_rate = schedules.deserialize(learning_rate)
+        self._schedule = learning_rate if isinstance(learning_rate, schedules.LearningRateSchedule) else None
+        if self._schedule is not None:
+            learning_rate = float(self._schedule(0))
         self._learning_rate = check_non_negative("learning_rate", learning_rate)
         self.weight_decay = None if weight_decay is None else check_non_negative("weight_decay", weight_decay)
         clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
@@ -132,11 +139,18 @@ class Optimizer(torch.optim.Optimizer):
 
     @property
     def learning_rate(self) -> float:
-        """The current learning rate."""
+        """The current learning rate (a schedule's value at the current ``iterations``)."""
+        if self._schedule is not None:
+            return float(self._schedule(self.iterations))
         return self.param_groups[0]["lr"] if self.built else self._learning_rate
 
     @learning_rate.setter
     def learning_rate(self, value: float) -> None:
+        if self._schedule is not None:
+            raise TypeError(
+                "This optimizer was created with a `LearningRateSchedule` object as its `learning_rate` "
+                "constructor argument, hence its learning rate is not settable."
+            )
         value = check_non_negative("learning_rate", value)
         self._learning_rate = value
         for group in getattr(self, "param_groups", []):
@@ -211,12 +225,22 @@ class Optimizer(torch.optim.Optimizer):
             if not params:
                 continue
             grads = self._clip([p.grad for p in params])
-            lr = group["lr"] if device is None else device.lrs[i]
+            lr = self._scheduled_lr(group) if device is None else self._scheduled_device_lr(device, i)
             if self.weight_decay:
                 torch._foreach_mul_(params, 1.0 - lr * self.weight_decay)
             self._update(params, grads, [self.state[p] for p in params], lr)
         self.iterations += 1
         return loss
+
+    def _scheduled_lr(self, group: dict[str, Any]) -> float:
+        """The host learning rate of this update: a schedule's value at the updates applied so far, as in Keras."""
+        if self._schedule is not None:
+            group["lr"] = float(self._schedule(self.iterations))  # kept in the group for callbacks and logs
+        return group["lr"]
+
+    def _scheduled_device_lr(self, device: _DeviceScalars, i: int) -> Scalar:
+        # The step scalar already counts this update, so the schedule reads one less; torch ops, no host sync.
+        return device.lrs[i] if self._schedule is None else self._schedule(device.step - 1.0)
 
     def _step_number(self) -> Scalar:
         """The 1-based number of the update being applied (``t`` of the bias corrections)."""
@@ -268,7 +292,8 @@ class Optimizer(torch.optim.Optimizer):
     def get_config(self) -> dict[str, Any]:
         """Keras's optimizer config (JSON-serialisable)."""
         return {
-            "name": self.name, "learning_rate": self.learning_rate, "weight_decay": self.weight_decay,
+            "name": self.name, "weight_decay": self.weight_decay,
+            "learning_rate": self.learning_rate if self._schedule is None else schedules.serialize(self._schedule),
             "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue,
             "use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None, "loss_scale_factor": None,
             "gradient_accumulation_steps": None, **self._hyper,
@@ -287,8 +312,6 @@ class Optimizer(torch.optim.Optimizer):
         for key, default in _KERAS_ONLY_DEFAULTS.items():
             if key in config and config.pop(key) != default:
                 raise ValueError(f"{cls.__name__}: convlens supports {key} only at its Keras default {default!r}.")
-        if isinstance(config.get("learning_rate"), dict):
-            raise ValueError(f"{cls.__name__}: learning-rate schedule objects are not supported; use a float and an LR callback.")
         return cls(**config)
 
     def __repr__(self) -> str:

@@ -10,7 +10,8 @@ Example:
     ('block1_conv1', (None, 1, 1, 512))
 """
 
+from . import vgg16, vgg19
 from .vgg16 import VGG16
 from .vgg19 import VGG19
 
-__all__ = ["VGG16", "VGG19"]
+__all__ = ["VGG16", "VGG19", "vgg16", "vgg19"]
