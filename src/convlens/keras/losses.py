@@ -2,5 +2,6 @@
 
 from ._export import public
 
-globals().update(public("convlens.losses", skip=("CompiledMetrics",)))
+# convlens-only helpers and aliases stay out of the Keras namespace.
+globals().update(public("convlens.losses", skip=("reduce_weighted", "logcosh")))
 __all__ = sorted(n for n in globals() if not n.startswith("_") and n != "public")

@@ -328,18 +328,17 @@ class Layer(nn.Module):
             x = to_tensor(x, device=_first_device(self))
             args = (x, *args[1:])
         if isinstance(x, torch.Tensor):
-            if x.dtype == torch.float64:
-                # Keras casts floating inputs to the layer's compute dtype (float64 arrays → float32);
-                # a layer whose weights were made float64 (`layer.double()`) computes in float64.
-                weight = next(itertools.chain(self.parameters(), self.buffers()), None)
-                target = weight.dtype if weight is not None and weight.is_floating_point() else self.variable_dtype
-                if target != torch.float64:
-                    x = x.to(target)
-                    args = (x, *args[1:])
             if not self.built:
                 self.build_from_shape((None, *x.shape[1:]), device=x.device)
             else:
                 self._check_input_shape(tuple(x.shape))
+            if x.dtype == torch.float64:
+                # Keras casts floating inputs to the layer's compute dtype (float64 arrays → float32). Here the
+                # weights decide: a layer made float64 (`layer.double()`) or one without weights keeps float64.
+                weight = next(itertools.chain(self.parameters(), self.buffers()), None)
+                if weight is not None and weight.is_floating_point() and weight.dtype != torch.float64:
+                    x = x.to(weight.dtype)
+                    args = (x, *args[1:])
         elif is_symbolic(x):  # building a functional model: record the call, compute nothing
             return symbolic_call(self, args, training, kwargs)
         if training is None or bool(training) == self.training:
