@@ -33,6 +33,7 @@ _COMMANDS: list[tuple[str, str]] = [
     ("predict", "predict_command"),
     ("summary", "summary_command"),
     ("show", "show_command"),
+    ("serve", "serve_command"),
 ]
 
 _register()
