@@ -18,7 +18,7 @@ def sample():
     from convlens.datasets.make_sample import SAMPLE_PATH
 
     with np.load(SAMPLE_PATH) as data:
-        return data["x_train"][:3000], data["y_train"][:3000], data["x_test"][:50], data["y_test"][:50]
+        return data["x_train"], data["y_train"], data["x_test"][:50], data["y_test"][:50]
 
 
 @pytest.fixture(scope="session")

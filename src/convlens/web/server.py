@@ -95,7 +95,7 @@ def create_app(model: Any = None, class_names: list[str] | None = None, *, run_d
             return fn(*args)
 
     async def model_info(_request: Request) -> Response:
-        info: dict[str, Any] = {"live": run_dir is not None}
+        info: dict[str, Any] = {"live": run_dir is not None and (run_dir / "live").is_dir()}
         if model is None:
             return JSONResponse({**info, "layers": [], "class_names": [], "input_shape": None, "formulas": []})
         from ..lens.explain import explain_rows
