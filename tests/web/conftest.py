@@ -25,6 +25,7 @@ def sample():
 def run_dir(tmp_path_factory, sample):
     """A run folder holding a model with valid and same-padded, strided convolutions, pooling and Dense."""
     from convlens import Sequential, layers
+    from convlens.runs import compile_for_classification
     from convlens.utils import set_random_seed
 
     set_random_seed(0)
@@ -35,7 +36,7 @@ def run_dir(tmp_path_factory, sample):
         layers.Conv2D(8, 3, strides=2, padding="same", activation="relu"), layers.AveragePooling2D(2, padding="same"),
         layers.Flatten(), layers.Dense(10, activation="softmax"),
     ])
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    compile_for_classification(model, "adam", lr=3e-3)
     model.fit(x[..., None], y, batch_size=64, epochs=1, verbose=0)
     out = tmp_path_factory.mktemp("run")
     model.save(out / "model.keras")
