@@ -173,7 +173,8 @@ def _default_out(model: str) -> Path:
 
 
 def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
-          log: Callable[[str], None] = print) -> RunResult:
+          log: Callable[[str], None] = print,
+          extra_callbacks: Callable[[dict[str, Any], Path], list] | None = None) -> RunResult:
     """Run training as ``convlens train`` does and fill the run folder.
 
     Args:
@@ -183,6 +184,8 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
             random state, so the result equals an uninterrupted run on CPU).
         verbose: progress bar setting passed to ``fit``.
         log: where one-line messages go.
+        extra_callbacks: called with the loaded data and the run folder, returns
+            more callbacks for ``fit`` (``convlens train --serve`` adds the live view).
 
     Example:
         >>> result = train(RunConfig(sample=True, epochs=1, pictures=False, out="/tmp/run"))  # doctest: +SKIP
@@ -240,6 +243,8 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
             len(data["train_ds"].file_paths)
         steps = -(-int(train_size) // config.batch_size) * config.epochs
         callbacks.append(OneCycle(recipe.peak_lr, steps, recipe.warmup))
+    if extra_callbacks is not None:
+        callbacks += extra_callbacks(data, out)
     start = time.perf_counter()
     if "train_ds" in data:
         history = model.fit(data["train_ds"], epochs=config.epochs, validation_data=data["val_ds"],

@@ -72,6 +72,7 @@ _COMMANDS: list[tuple[str, str]] = [
     ("show", "show_command"),
     ("backprop", "backprop_command"),
     ("learn_filter", "learn_filter_command"),
+    ("serve", "serve_command"),
 ]
 
 _register()

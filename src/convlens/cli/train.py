@@ -43,25 +43,35 @@ _DEFAULTS = RunConfig()
 @click.option("--resume", "resume_dir", type=click.Path(file_okay=False), default=None,
               help="Continue the interrupted run in this folder (and only there) from its last completed epoch; "
                    "with --epochs N, train a finished run on to N epochs. Other options are taken from the run.")
+@click.option("--serve", "serve_port", is_flag=False, flag_value=-1, type=int, default=None, metavar="[PORT]",
+              help="Watch training in the browser: serve the live view on 127.0.0.1 (default port 8765, or a free "
+                   "one) and keep serving after training until Ctrl-C.")
 def train_command(model: str, data: str, epochs: int, batch_size: int, optimizer: str, lr: float | None, seed: int,
                   device: str, validation_split: float, image_size: tuple[int, int], recipe: str | None, sample: bool,
-                  no_pictures: bool, out: str, resume_dir: str | None) -> None:
+                  no_pictures: bool, out: str, resume_dir: str | None, serve_port: int | None) -> None:
     """Train a CNN (default: the Keras MNIST convnet on MNIST) and write a run folder.
 
     The folder holds model.keras, metrics.csv, summary.txt (with formulas),
     run.json and pictures (curves.png, confusion.png, filters.png,
     feature_maps.png). Interrupt it at any time and continue with --resume.
     """
+    live = None
+    if serve_port is not None:
+        from ..web.live import LiveServer
+
+        live = LiveServer(None if serve_port < 0 else serve_port)
     try:
         if resume_dir is not None:
             given = click.get_current_context().get_parameter_source("epochs") == click.core.ParameterSource.COMMANDLINE
-            result = train(resume_config(resume_dir, epochs if given else None), resume=True)
+            result = train(resume_config(resume_dir, epochs if given else None), resume=True, extra_callbacks=live)
         else:
             config = RunConfig(model=model, data=data, epochs=epochs, batch_size=batch_size, optimizer=optimizer,
                                lr=lr, seed=seed, device=device, validation_split=validation_split,
                                image_size=image_size, sample=sample, pictures=not no_pictures, out=out,
                                recipe=recipe)
-            result = train(config)
+            result = train(config, extra_callbacks=live)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
     click.echo(f"Run folder: {result.out}")
+    if live is not None:
+        live.wait()

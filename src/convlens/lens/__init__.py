@@ -45,6 +45,23 @@ from .receptive import ReceptiveField
 from .resemblance import Resemblance, classic_kernels, resemble_classic
 from .scores import class_logits, predict_proba
 
+
+
+def serve(model, **options):
+    """The web lens for ``model`` (a model, run folder, ``.keras`` file or zoo name): inline in Jupyter, else a URL.
+
+    Needs the ``[web]`` extra; the options are :func:`convlens.web.serve`'s (``host``, ``port``, ``open_browser``).
+
+    Example:
+        >>> from convlens import lens, zoo
+        >>> lens.serve(zoo.create("mnist-convnet"))  # doctest: +SKIP
+        http://127.0.0.1:8765/
+    """
+    from ..web import serve as serve_web
+
+    return serve_web(model, **options)
+
+
 __all__ = [
     "Backprop",
     "backprop",
@@ -83,5 +100,6 @@ __all__ = [
     "predict_proba",
     "resolve_layers",
     "saliency",
+    "serve",
     "save_figure",
 ]
