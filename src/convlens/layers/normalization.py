@@ -7,6 +7,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from ..distribution import batch_norm as distributed_norm
+from ..distribution import engine_hooks as distributed
 from . import initializers
 from .base import Layer, Shape
 
@@ -63,6 +65,8 @@ class BatchNormalization(Layer):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         axis = self._axis(x.ndim)
         per_channel = x.numel() // x.shape[axis]
+        if self.training and self.trainable and distributed.active() is not None:
+            return distributed_norm.normalize(self, x, axis, distributed.sum_across)  # the global batch's statistics
         if self.training and self.trainable and per_channel > 1:
             return self._train_forward(x, axis, per_channel)
         if self.training and self.trainable:  # one value per channel: PyTorch's kernel refuses it, Keras's rule gives var 0

@@ -1,0 +1,60 @@
+"""Two gloo processes on loopback against one process at the same seed and global batch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from . import worker
+from .launch import launch
+
+WORKER = str(Path(worker.__file__))
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> tuple[dict, list[dict]]:
+    single_dir, job_dir = tmp_path_factory.mktemp("single"), tmp_path_factory.mktemp("job")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        worker.fit_scenario(single_dir, 0)
+    finally:
+        torch.set_num_threads(threads)
+    results = launch([WORKER, "fit", str(job_dir)])
+    for result in results:
+        assert result.returncode == 0, result.stderr[-3000:]
+    single = dict(np.load(single_dir / "rank0.npz"))
+    return single, [dict(np.load(job_dir / f"rank{r}.npz")) for r in range(2)]
+
+
+def test_weights_equal_one_process(runs):
+    # Conv + BatchNormalization (moving statistics included) + Dense, 3 epochs, a last batch of 1 row.
+    single, ranks = runs
+    for rank in ranks:
+        for key in (k for k in single if k.startswith("w")):
+            np.testing.assert_allclose(rank[key], single[key], rtol=1e-4, atol=1e-5, err_msg=key)
+
+
+def test_ranks_hold_identical_weights(runs):
+    _, (first, second) = runs
+    for key in (k for k in first if k.startswith("w")):
+        np.testing.assert_array_equal(first[key], second[key])
+
+
+def test_history_and_evaluate_are_global(runs):
+    # 7 test images over 2 processes in batches of 4: each counted once, as one process counts them.
+    single, ranks = runs
+    for rank in ranks:
+        np.testing.assert_allclose(rank["history_loss"], single["history_loss"], rtol=1e-4)
+        np.testing.assert_allclose(rank["loss"], single["loss"], rtol=1e-4)
+        np.testing.assert_allclose(rank["accuracy"], single["accuracy"])
+
+
+def test_predict_returns_every_row_in_order(runs):
+    single, ranks = runs
+    for rank in ranks:
+        assert rank["predictions"].shape == (worker.TEST, 3)
+        np.testing.assert_allclose(rank["predictions"], single["predictions"], rtol=1e-4, atol=1e-6)
