@@ -104,6 +104,6 @@ def set_distribution(value: DataParallel | None) -> None:
 def distribution() -> DataParallel | None:
     """The distribution in effect: the one set, else ``DataParallel()`` in a process started by torchrun, else None."""
     global _current
-    if _current is None and process_group.from_environment() and int(process_group.os.environ["WORLD_SIZE"]) > 1:
+    if _current is None and process_group.from_environment() and process_group.world_size() > 1:
         set_distribution(DataParallel())
     return _current

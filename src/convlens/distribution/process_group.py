@@ -68,11 +68,17 @@ def join(backend: str | None = None) -> None:
 
 
 def rank() -> int:
-    return dist.get_rank() if dist.is_initialized() else 0
+    """This process's rank: from the group, or from torchrun's ``RANK`` before the group is joined (0 alone)."""
+    if dist.is_initialized():
+        return dist.get_rank()
+    return int(os.environ["RANK"]) if from_environment() else 0
 
 
 def world_size() -> int:
-    return dist.get_world_size() if dist.is_initialized() else 1
+    """Processes in the job: from the group, or torchrun's ``WORLD_SIZE`` before it is joined (1 alone)."""
+    if dist.is_initialized():
+        return dist.get_world_size()
+    return int(os.environ["WORLD_SIZE"]) if from_environment() else 1
 
 
 def local_rank() -> int:

@@ -8,8 +8,8 @@ take part in every collective). The global batch size is kept next to the
 slice: the gradient of the global mean loss needs it (``step.py``).
 
 Example:
-    >>> bounds(5, 0, 2), bounds(5, 1, 2), bounds(1, 1, 2)
-    ((0, 2), (2, 5), (1, 1))
+    >>> bounds(5, 0, 2), bounds(5, 1, 2), bounds(1, 0, 2)
+    ((0, 2), (2, 5), (0, 0))
 """
 
 from __future__ import annotations

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from ..distribution import process_group
+
 __all__ = ["Callback", "CallbackList", "HOOKS", "History", "overrides"]
 
 Logs = dict[str, Any]
@@ -39,12 +41,17 @@ class Callback:
     Attributes:
         model: the model being trained (set by ``fit``); ``self.model.stop_training = True`` ends training.
         params: ``{"verbose", "epochs", "steps", "do_validation"}``.
+        writes_files: True for a callback whose only effect is writing files;
+            in data-parallel training it runs on rank 0 alone (every other
+            callback runs on every process and sees the same global logs).
 
     Example:
         >>> class Stop(Callback):
         ...     def on_epoch_end(self, epoch, logs=None):
         ...         self.model.stop_training = logs["loss"] < 0.1
     """
+
+    writes_files: bool = False
 
     def __init__(self) -> None:
         self.model: Any = None
@@ -136,6 +143,8 @@ class CallbackList:
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
                 raise TypeError(f"Expected convlens Callback instances in `callbacks`; received {cb!r} of type {type(cb).__name__}.")
+        # Data parallel: a callback that only writes files (CSVLogger, ModelCheckpoint) runs on rank 0 alone.
+        self.callbacks = [cb for cb in self.callbacks if not (cb.writes_files and process_group.rank() != 0)]
         self.history = next((cb for cb in self.callbacks if isinstance(cb, History)), None)
         if self.history is None and add_history:
             self.history = History()
