@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import time
 from pathlib import Path
 
 import numpy as np
@@ -58,3 +60,25 @@ def test_predict_returns_every_row_in_order(runs):
     for rank in ranks:
         assert rank["predictions"].shape == (worker.TEST, 3)
         np.testing.assert_allclose(rank["predictions"], single["predictions"], rtol=1e-4, atol=1e-6)
+
+
+def test_a_dead_rank_stops_the_other_with_a_clear_error(tmp_path):
+    start = time.monotonic()
+    results = launch([WORKER, "fit", str(tmp_path)], env={"CONVLENS_TEST_KILL": "1:2"}, dist_timeout=30)
+    assert results[1].returncode == -signal.SIGKILL
+    assert results[0].returncode != 0
+    assert "Rank 0 of 2" in results[0].stderr and "another process of the job has died" in results[0].stderr
+    assert time.monotonic() - start < 30 + 20  # stopped by the failure or the timeout, never a hang
+
+
+def test_resume_after_the_whole_job_was_killed_equals_an_uninterrupted_run(runs, tmp_path):
+    _, (uninterrupted, _) = runs
+    backup = {"CONVLENS_TEST_BACKUP": str(tmp_path / "backup")}
+    killed = launch([WORKER, "fit", str(tmp_path)], env={**backup, "CONVLENS_TEST_KILL": "epoch:1"})
+    assert [r.returncode for r in killed] == [-signal.SIGKILL] * 2
+    assert not (tmp_path / "rank0.npz").exists()
+    resumed = launch([WORKER, "fit", str(tmp_path)], env=backup)
+    assert [r.returncode for r in resumed] == [0, 0], resumed[0].stderr[-3000:]
+    result = dict(np.load(tmp_path / "rank0.npz"))
+    for key in (k for k in uninterrupted if k.startswith("w")):
+        np.testing.assert_allclose(result[key], uninterrupted[key], rtol=1e-6, atol=1e-7, err_msg=key)

@@ -7,6 +7,7 @@ weights, ``evaluate``'s results and ``predict``'s outputs.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import numpy as np
 import torch
 
 from convlens import Sequential, layers, optimizers
+from convlens.callbacks import BackupAndRestore, Callback
 
 TRAIN, TEST, BATCH, EPOCHS = 21, 7, 4, 3  # 21 = 5 batches of 4 and one of 1: one process holds no row of it
 
@@ -33,9 +35,42 @@ def model() -> Sequential:
     return net
 
 
+class Kill(Callback):
+    """SIGKILL this process at the end of training batch ``step`` or of epoch ``epoch`` (a crash, a lost machine).
+
+    Every process has it (every process must run the same callbacks); ``step`` is None where it should not act.
+    """
+
+    def __init__(self, step: int | None = None, epoch: int | None = None) -> None:
+        super().__init__()
+        self.step, self.epoch = step, epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.step is not None and batch == self.step:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.epoch:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def callbacks(rank: int) -> list[Callback]:
+    """From the environment: CONVLENS_TEST_BACKUP (a BackupAndRestore folder), CONVLENS_TEST_KILL ("rank:step" or "epoch:e")."""
+    found: list[Callback] = []
+    if os.environ.get("CONVLENS_TEST_BACKUP"):
+        found.append(BackupAndRestore(os.environ["CONVLENS_TEST_BACKUP"], delete_checkpoint=False))
+    kill = os.environ.get("CONVLENS_TEST_KILL", "")
+    if kill.startswith("epoch:"):
+        found.append(Kill(epoch=int(kill[6:])))
+    elif kill:
+        found.append(Kill(step=int(kill.split(":")[1]) if int(kill.split(":")[0]) == rank else None))
+    return found
+
+
 def fit_scenario(out: Path, rank: int) -> None:
     net = model()
-    history = net.fit(*data(TRAIN, 1), batch_size=BATCH, epochs=EPOCHS, verbose=0, device="cpu")
+    history = net.fit(*data(TRAIN, 1), batch_size=BATCH, epochs=EPOCHS, verbose=0, device="cpu",
+                      callbacks=callbacks(rank))
     x_test, y_test = data(TEST, 2)
     loss, accuracy = net.evaluate(x_test, y_test, batch_size=BATCH, verbose=0)
     predictions = net.predict(x_test, batch_size=BATCH, verbose=0)

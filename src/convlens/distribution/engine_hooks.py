@@ -88,7 +88,8 @@ def train_step(model: Any, batches: Any) -> Callable[..., None] | None:
         else:  # no rows here: a zero that still runs the backward's collectives (BatchNormalization's)
             loss = scaled = y_pred.sum() * 0.0
         model.optimizer.zero_grad(set_to_none=True)
-        scaled.backward()
+        # BatchNormalization's statistics are summed again in the backward pass: a dead peer can fail it too.
+        process_group.collective("the backward pass", scaled.backward)
         _sum_gradients(model)
         model.optimizer.step()
         model._tracker.update(loss.detach(), y, y_pred.detach())

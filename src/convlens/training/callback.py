@@ -143,8 +143,6 @@ class CallbackList:
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
                 raise TypeError(f"Expected convlens Callback instances in `callbacks`; received {cb!r} of type {type(cb).__name__}.")
-        # Data parallel: a callback that only writes files (CSVLogger, ModelCheckpoint) runs on rank 0 alone.
-        self.callbacks = [cb for cb in self.callbacks if not (cb.writes_files and process_group.rank() != 0)]
         self.history = next((cb for cb in self.callbacks if isinstance(cb, History)), None)
         if self.history is None and add_history:
             self.history = History()
@@ -161,10 +159,17 @@ class CallbackList:
                 "predict_batch_begin": ("on_predict_batch_begin",), "predict_batch_end": ("on_predict_batch_end",),
             }.items()
         }
+        # Data parallel: a callback that only writes files (CSVLogger, ModelCheckpoint) runs on rank 0 alone,
+        # but the batch logs it would read are computed on every process alike (their sum is a collective).
+        self._wanted = {name: bool(found) for name, found in self._batch_hooks.items()}
+        if process_group.rank() != 0:
+            self.callbacks = [cb for cb in self.callbacks if not cb.writes_files]
+            self._batch_hooks = {name: [cb for cb in found if not cb.writes_files]
+                                 for name, found in self._batch_hooks.items()}
 
     def wants(self, batch_hook: str) -> bool:
-        """Whether any callback implements ``on_<batch_hook>`` (e.g. ``"train_batch_end"``)."""
-        return bool(self._batch_hooks[batch_hook])
+        """Whether any callback implements ``on_<batch_hook>`` (e.g. ``"train_batch_end"``), on any process."""
+        return self._wanted[batch_hook]
 
     def batch(self, batch_hook: str, batch: int, logs: Logs | None = None) -> None:
         """Call ``on_<batch_hook>(batch, logs)`` on the callbacks that implement it."""
