@@ -25,11 +25,18 @@ def runs(tmp_path_factory) -> tuple[dict, list[dict]]:
         worker.fit_scenario(single_dir, 0)
     finally:
         torch.set_num_threads(threads)
-    results = launch([WORKER, "fit", str(job_dir)])
+    results = launch([WORKER, "fit", str(job_dir)], env={"CONVLENS_TEST_CSV": str(job_dir / "metrics.csv")})
     for result in results:
         assert result.returncode == 0, result.stderr[-3000:]
+    # Rank 0 alone writes the CSV: one header and one row per epoch, not two processes' interleaved rows.
+    assert len((job_dir / "metrics.csv").read_text().splitlines()) == 1 + worker.EPOCHS
     single = dict(np.load(single_dir / "rank0.npz"))
     return single, [dict(np.load(job_dir / f"rank{r}.npz")) for r in range(2)]
+
+
+def test_only_rank_0_writes(runs):
+    _, (first, second) = runs
+    assert bool(first["wrote_csv"]) and not bool(second["wrote_csv"])
 
 
 def test_weights_equal_one_process(runs):

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from convlens import Sequential, layers, optimizers
-from convlens.callbacks import BackupAndRestore, Callback
+from convlens.callbacks import BackupAndRestore, Callback, CSVLogger
 
 TRAIN, TEST, BATCH, EPOCHS = 21, 7, 4, 3  # 21 = 5 batches of 4 and one of 1: one process holds no row of it
 
@@ -57,6 +57,8 @@ class Kill(Callback):
 def callbacks(rank: int) -> list[Callback]:
     """From the environment: CONVLENS_TEST_BACKUP (a BackupAndRestore folder), CONVLENS_TEST_KILL ("rank:step" or "epoch:e")."""
     found: list[Callback] = []
+    if os.environ.get("CONVLENS_TEST_CSV"):
+        found.append(CSVLogger(os.environ["CONVLENS_TEST_CSV"]))
     if os.environ.get("CONVLENS_TEST_BACKUP"):
         found.append(BackupAndRestore(os.environ["CONVLENS_TEST_BACKUP"], delete_checkpoint=False))
     kill = os.environ.get("CONVLENS_TEST_KILL", "")
@@ -68,15 +70,15 @@ def callbacks(rank: int) -> list[Callback]:
 
 
 def fit_scenario(out: Path, rank: int) -> None:
-    net = model()
-    history = net.fit(*data(TRAIN, 1), batch_size=BATCH, epochs=EPOCHS, verbose=0, device="cpu",
-                      callbacks=callbacks(rank))
+    net, found = model(), callbacks(rank)
+    history = net.fit(*data(TRAIN, 1), batch_size=BATCH, epochs=EPOCHS, verbose=0, device="cpu", callbacks=found)
+    wrote_csv = any(isinstance(cb, CSVLogger) and cb.keys is not None for cb in found)  # its epoch hook ran
     x_test, y_test = data(TEST, 2)
     loss, accuracy = net.evaluate(x_test, y_test, batch_size=BATCH, verbose=0)
     predictions = net.predict(x_test, batch_size=BATCH, verbose=0)
     weights = {f"w{i}": w for i, w in enumerate(net.get_weights())}
     np.savez(out / f"rank{rank}.npz", loss=loss, accuracy=accuracy, predictions=predictions,
-             history_loss=np.array(history.history["loss"]), **weights)
+             history_loss=np.array(history.history["loss"]), wrote_csv=wrote_csv, **weights)
 
 
 def main() -> None:
