@@ -78,7 +78,7 @@ def fit_scenario(out: Path, rank: int) -> None:
     predictions = net.predict(x_test, batch_size=BATCH, verbose=0)
     weights = {f"w{i}": w for i, w in enumerate(net.get_weights())}
     np.savez(out / f"rank{rank}.npz", loss=loss, accuracy=accuracy, predictions=predictions,
-             history_loss=np.array(history.history["loss"]), wrote_csv=wrote_csv, **weights)
+             history_loss=np.array(history.history["loss"]), csv_written=wrote_csv, **weights)
 
 
 def main() -> None:
