@@ -193,7 +193,12 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
         True
     """
     from . import callbacks as callbacks_lib
+    from .distribution.engine_hooks import is_writer
     from .utils import set_random_seed
+
+    writer = is_writer()  # data parallel: every process trains, rank 0 alone prints and writes the run folder
+    if not writer:
+        log = _silent
 
     config = apply_recipe(config)
     out = Path(config.out) if config.out else _default_out(config.model)
@@ -223,13 +228,14 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
     model = build_model(config.model, tuple(data["input_shape"]), len(class_names),
                         **(recipe.model_options if recipe else {}))
     compile_for_classification(model, config.optimizer, config.lr, **(recipe.optimizer_options if recipe else {}))
-    out.mkdir(parents=True, exist_ok=True)
-    if resume:
-        _remove_temporaries(out)
-    atomic_write_text(out / "run.json", json.dumps({"config": dataclasses.asdict(config)}, indent=2))
-    atomic_write_text(out / "class_names.json", json.dumps(class_names))
+    if writer:
+        out.mkdir(parents=True, exist_ok=True)
+        if resume:
+            _remove_temporaries(out)
+        atomic_write_text(out / "run.json", json.dumps({"config": dataclasses.asdict(config)}, indent=2))
+        atomic_write_text(out / "class_names.json", json.dumps(class_names))
 
-    resumed_epoch = _resume_point(out) if resume else None
+    resumed_epoch = _resume_point(out) if resume and writer else None
     # The checkpoint is the commit point of an epoch, so it is written last:
     # a kill between the two leaves a metrics row that _resume_point trims.
     callbacks = [
@@ -259,10 +265,12 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
     epochs = f"{config.epochs} epoch{'s' if config.epochs != 1 else ''}"
     log(f"Test accuracy: {test_accuracy:.4f} (loss {test_loss:.4f}) after {epochs} in {train_seconds:.1f} s.")
 
-    model.save(out / "model.keras")
-    _write_summary(model, out / "summary.txt")
     result = RunResult(out, float(test_loss), float(test_accuracy), train_seconds,
                        {k: [float(v) for v in vs] for k, vs in history.history.items()}, data["message"])
+    if not writer:
+        return result
+    model.save(out / "model.keras")
+    _write_summary(model, out / "summary.txt")
     atomic_write_text(out / "run.json", json.dumps({
         "config": dataclasses.asdict(config),
         "results": {"test_loss": result.test_loss, "test_accuracy": result.test_accuracy,
@@ -272,6 +280,10 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
     if config.pictures:
         _draw_pictures(model, data, history, out, log)
     return result
+
+
+def _silent(message: str) -> None:
+    pass
 
 
 def _write_summary(model, path: Path) -> None:

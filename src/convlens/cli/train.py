@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from ..recipes import RECIPES
-from ..runs import BUILTIN_DATA, RunConfig, resume_config, train
+from ..distribution import launch
+from ..distribution.engine_hooks import is_writer
+from ..runs import BUILTIN_DATA, RunConfig, _default_out, resume_config, train
 
 _DEFAULTS = RunConfig()
 
@@ -46,15 +50,26 @@ _DEFAULTS = RunConfig()
 @click.option("--serve", "serve_port", is_flag=False, flag_value=-1, type=int, default=None, metavar="[PORT]",
               help="Watch training in the browser: serve the live view on 127.0.0.1 (default port 8765, or a free "
                    "one) and keep serving after training until Ctrl-C.")
+@click.option("--nproc", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes on this machine, training data-parallel (one per GPU; on a CPU each gets a share of the "
+                   "cores); --batch-size stays the global batch.")
+@click.option("--nnodes", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Machines in the job (run the same command on each; see README, 'Training on many machines').")
+@click.option("--node-rank", type=click.IntRange(min=0), default=0, show_default=True, help="This machine's index, 0..nnodes-1.")
+@click.option("--rdzv-endpoint", default=None, help="HOST:PORT on the first machine where the processes meet (several machines).")
 def train_command(model: str, data: str, epochs: int, batch_size: int, optimizer: str, lr: float | None, seed: int,
                   device: str, validation_split: float, image_size: tuple[int, int], recipe: str | None, sample: bool,
-                  no_pictures: bool, out: str, resume_dir: str | None, serve_port: int | None) -> None:
+                  no_pictures: bool, out: str, resume_dir: str | None, serve_port: int | None, nproc: int, nnodes: int,
+                  node_rank: int, rdzv_endpoint: str | None) -> None:
     """Train a CNN (default: the Keras MNIST convnet on MNIST) and write a run folder.
 
     The folder holds model.keras, metrics.csv, summary.txt (with formulas),
     run.json and pictures (curves.png, confusion.png, filters.png,
     feature_maps.png). Interrupt it at any time and continue with --resume.
     """
+    if nproc > 1 or nnodes > 1:
+        _launch(nproc, nnodes, node_rank, rdzv_endpoint, out, model, resume_dir)
+        return
     live = None
     if serve_port is not None:
         from ..web.live import LiveServer
@@ -72,6 +87,21 @@ def train_command(model: str, data: str, epochs: int, batch_size: int, optimizer
             result = train(config, extra_callbacks=live)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    click.echo(f"Run folder: {result.out}")
+    if is_writer():
+        click.echo(f"Run folder: {result.out}")
     if live is not None:
         live.wait()
+
+
+def _launch(nproc: int, nnodes: int, node_rank: int, rdzv_endpoint: str | None, out: str, model: str,
+            resume_dir: str | None) -> None:
+    """Start the data-parallel job; every process must write to the same run folder, so it is fixed here."""
+    args = launch.without_launch_options(sys.argv[sys.argv.index("train") + 1 :] if "train" in sys.argv else [])
+    if resume_dir is None and not out:
+        args += ["--out", str(_default_out(model))]
+    try:
+        status = launch.run(nproc, nnodes, node_rank, rdzv_endpoint, args)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    if status:
+        raise click.ClickException(f"the data-parallel job failed (exit status {status}); see the messages above.")

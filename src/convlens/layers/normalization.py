@@ -7,6 +7,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from ..distribution import batch_norm as distributed_norm
+from ..distribution import engine_hooks as distributed
 from . import initializers
 from .base import Layer, Shape
 
@@ -65,6 +67,8 @@ class BatchNormalization(Layer):
         per_channel = x.numel() // x.shape[axis]
         if x.numel() == 0:  # an empty batch has no statistics to learn from: nothing to normalise or update
             return x.clone()
+        if self.training and self.trainable and distributed.active() is not None:
+            return distributed_norm.normalize(self, x, axis, distributed.sum_across)  # the global batch's statistics
         if self.training and self.trainable and per_channel > 1:
             return self._train_forward(x, axis, per_channel)
         if self.training and self.trainable:

@@ -24,7 +24,10 @@ class Flatten(Layer):
         return (input_shape[0], None if any(d is None for d in rest) else math.prod(rest))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.reshape(x.shape[0], -1)  # (N, H·W·C); free on contiguous channels-last data
+        # (N, H·W·C); free on contiguous channels-last data. The size is spelled out
+        # (not -1) so that an empty batch, a data-parallel rank's share of a
+        # small last batch, reshapes too.
+        return x.reshape(x.shape[0], math.prod(x.shape[1:]))
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "data_format": "channels_last"}

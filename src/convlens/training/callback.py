@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from ..distribution import process_group
+
 __all__ = ["Callback", "CallbackList", "HOOKS", "History", "overrides"]
 
 Logs = dict[str, Any]
@@ -39,12 +41,17 @@ class Callback:
     Attributes:
         model: the model being trained (set by ``fit``); ``self.model.stop_training = True`` ends training.
         params: ``{"verbose", "epochs", "steps", "do_validation"}``.
+        writes_files: True for a callback whose only effect is writing files;
+            in data-parallel training it runs on rank 0 alone (every other
+            callback runs on every process and sees the same global logs).
 
     Example:
         >>> class Stop(Callback):
         ...     def on_epoch_end(self, epoch, logs=None):
         ...         self.model.stop_training = logs["loss"] < 0.1
     """
+
+    writes_files: bool = False
 
     def __init__(self) -> None:
         self.model: Any = None
@@ -152,10 +159,17 @@ class CallbackList:
                 "predict_batch_begin": ("on_predict_batch_begin",), "predict_batch_end": ("on_predict_batch_end",),
             }.items()
         }
+        # Data parallel: a callback that only writes files (CSVLogger, ModelCheckpoint) runs on rank 0 alone,
+        # but the batch logs it would read are computed on every process alike (their sum is a collective).
+        self._wanted = {name: bool(found) for name, found in self._batch_hooks.items()}
+        if process_group.rank() != 0:
+            self.callbacks = [cb for cb in self.callbacks if not cb.writes_files]
+            self._batch_hooks = {name: [cb for cb in found if not cb.writes_files]
+                                 for name, found in self._batch_hooks.items()}
 
     def wants(self, batch_hook: str) -> bool:
-        """Whether any callback implements ``on_<batch_hook>`` (e.g. ``"train_batch_end"``)."""
-        return bool(self._batch_hooks[batch_hook])
+        """Whether any callback implements ``on_<batch_hook>`` (e.g. ``"train_batch_end"``), on any process."""
+        return self._wanted[batch_hook]
 
     def batch(self, batch_hook: str, batch: int, logs: Logs | None = None) -> None:
         """Call ``on_<batch_hook>(batch, logs)`` on the callbacks that implement it."""

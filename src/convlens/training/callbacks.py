@@ -94,6 +94,8 @@ class CSVLogger(Callback):
         >>> logger = CSVLogger("training.log")  # doctest: +SKIP
     """
 
+    writes_files = True
+
     def __init__(self, filename: str | os.PathLike, separator: str = ",", append: bool = False) -> None:
         super().__init__()
         self.filename = os.fspath(filename)

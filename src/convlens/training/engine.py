@@ -55,6 +55,7 @@ from typing import Any, Callable, Collection, Iterator
 import numpy as np
 import torch
 
+from ..distribution import engine_hooks as distributed
 from . import losses as losses_lib
 from . import metrics as metrics_lib
 from . import optimizers as optimizers_lib
@@ -240,7 +241,8 @@ class Trainer:
         self._build_optimizer()
         # The shuffle has its own generator, seeded from the global one, so its
         # state can be saved and restored on its own (BackupAndRestore).
-        generator = torch.Generator().manual_seed(int(torch.randint(0, 2**62, ()).item()))
+        seed = distributed.start(self, int(torch.randint(0, 2**62, ()).item()))  # rank 0's weights and seed
+        generator = torch.Generator().manual_seed(seed)
         train_batches = self._batches(train, target, batch_size, shuffle, steps_per_epoch, generator)
         val_batches = None if val is None else self._batches(val, target, validation_batch_size or batch_size,
                                                              False, validation_steps)
@@ -253,7 +255,8 @@ class Trainer:
         progress = ProgressBar(verbose)
         logs: Logs = {}
         total_steps = None if train_batches.steps is None else train_batches.steps * max(0, epochs - initial_epoch)
-        step_fn = self._captured(self._train_step, total_steps, self.optimizer, tracker)
+        train_step = distributed.train_step(self, train_batches) or self._train_step
+        step_fn = self._captured(train_step, total_steps, self.optimizer, tracker)
         try:
             with self._mode(training=True):
                 callback_list.call("on_train_begin", None)
@@ -263,7 +266,7 @@ class Trainer:
                     callback_list.call("on_epoch_begin", epoch, None)
                     progress.epoch_header(epoch, epochs)
                     steps = self._run_batches(train_batches, step_fn, callback_list, progress, "train",
-                                              tracker.result)  # type: ignore[union-attr]
+                                              tracker.result, tracker.local_result)  # type: ignore[union-attr]
                     logs = tracker.result()  # type: ignore[union-attr]
                     if val_batches is not None and validate_at(epoch):
                         val_logs = self._evaluate_batches(val_batches, callback_list, ProgressBar(0))
@@ -371,7 +374,7 @@ class Trainer:
         try:
             with self._mode(training=False), torch.inference_mode():
                 steps = self._run_batches(batches, step_fn, callback_list, progress, "test",
-                                          tracker.result)  # type: ignore[union-attr]
+                                          tracker.result, tracker.local_result)  # type: ignore[union-attr]
         finally:
             _close(step_fn)
         logs = tracker.result()  # type: ignore[union-attr]
@@ -417,6 +420,8 @@ class Trainer:
         finally:
             progress.close()
             _close(forward)
+        if distributed.active() is not None:  # data parallel: every rank's outputs, in global order
+            return distributed.gather_outputs(torch.cat(outputs), batches).cpu().numpy()
         return _concatenate(outputs)  # one transfer per output
 
     # ------------------------------------------------------- single batches
@@ -533,8 +538,9 @@ class Trainer:
     def _batches(self, data: Any, device: torch.device, batch_size: int | None, shuffle: bool, steps: int | None,
                  generator: torch.Generator | None = None) -> Batches:
         expected = expected_input_shape(self)
-        return make_batches(data, device, batch_size, shuffle, steps, generator,
-                            conform=lambda x: conform_input(x, expected, self.name))  # type: ignore[attr-defined]
+        batches = make_batches(data, device, batch_size, shuffle, steps, generator,
+                               conform=lambda x: conform_input(x, expected, self.name))  # type: ignore[attr-defined]
+        return distributed.shard(batches, self._tracker)  # data parallel: this process's slices, global metrics
 
     def _move_to(self, device: torch.device) -> None:
         """Move the model (and any optimizer state) to ``device``; on a CPU, keep freed memory for reuse."""

@@ -535,6 +535,8 @@ class CompiledMetrics:
                 get(identifier)  # unknown names fail at compile time, not at the first batch
         self.loss = Mean(name="loss")
         self.metrics: list[Metric] | None = None
+        # Data parallel: sums every process's totals and counts (distribution/engine_hooks.py).
+        self.reduce: Callable[["CompiledMetrics"], dict[str, float]] | None = None
 
     @property
     def names(self) -> list[str]:
@@ -565,11 +567,15 @@ class CompiledMetrics:
             metric.reset_state()
 
     def result(self) -> dict[str, float]:
-        """Current means as Python floats, keys sorted as Keras's logs are.
+        """Current means as Python floats, keys sorted as Keras's logs are (over all processes when data-parallel).
 
         This is the one place that waits for the device: all values are
         stacked and copied to the host together.
         """
+        return self.reduce(self) if self.reduce is not None else self.local_result()
+
+    def local_result(self) -> dict[str, float]:
+        """``result`` over this process's batches only (what the progress bar shows between epoch ends)."""
         tracked = [m for m in (self.loss, *(self.metrics or [])) if m.has_data]
         if not tracked:
             return {}

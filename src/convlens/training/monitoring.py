@@ -187,6 +187,8 @@ class ModelCheckpoint(Callback):
         'val_loss'
     """
 
+    writes_files = True
+
     def __init__(self, filepath: str | os.PathLike, monitor: str = "val_loss", verbose: int = 0,
                  save_best_only: bool = False, save_weights_only: bool = False, mode: str = "auto",
                  save_freq: str = "epoch", initial_value_threshold: float | None = None) -> None:

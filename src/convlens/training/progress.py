@@ -32,6 +32,8 @@ import rich.console
 import rich.live
 import rich.text
 
+from ..distribution import process_group
+
 __all__ = ["ProgressBar", "resolve_verbose"]
 
 REFRESH_SECONDS = 0.2  # a device sync at most 5 times a second: invisible next to a ~30 ms step
@@ -105,7 +107,7 @@ class ProgressBar:
     """
 
     def __init__(self, verbose: int, console: rich.console.Console | None = None) -> None:
-        self.verbose = verbose
+        self.verbose = verbose if process_group.rank() == 0 else 0  # data parallel: rank 0 prints
         self.console = console or rich.console.Console(highlight=False)
         self._live: rich.live.Live | None = None
         self._steps: int | None = None

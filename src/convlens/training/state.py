@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..distribution import process_group
 from .callback import Callback, Logs
 
 __all__ = ["BackupAndRestore", "TrainingState", "capture_rng", "restore_rng"]
@@ -212,11 +213,14 @@ class BackupAndRestore(Callback):
             state.restore(self.model)
             self.model._initial_epoch = state.epoch + 1
 
+    # Data parallel: every process restores the backup, rank 0 alone writes it (all hold the same state at an
+    # epoch's end: its last step's gradient sum needed every process, so rank 0's backup is one they all completed).
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
-        TrainingState.capture(self.model, epoch, logs).save(self.path)
+        if process_group.rank() == 0:
+            TrainingState.capture(self.model, epoch, logs).save(self.path)
 
     def on_train_end(self, logs: Logs | None = None) -> None:
-        if self.delete_checkpoint and os.path.exists(self.path):
+        if process_group.rank() == 0 and self.delete_checkpoint and os.path.exists(self.path):
             os.remove(self.path)
             if os.path.isdir(self.backup_dir) and not os.listdir(self.backup_dir):
                 os.rmdir(self.backup_dir)
