@@ -65,10 +65,11 @@ class BatchNormalization(Layer):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         axis = self._axis(x.ndim)
         per_channel = x.numel() // x.shape[axis]
+        if self.training and self.trainable and distributed.active() is not None:
+            # The global batch's statistics; a rank holding no rows still joins the all-reduce.
+            return distributed_norm.normalize(self, x, axis, distributed.sum_across)
         if x.numel() == 0:  # an empty batch has no statistics to learn from: nothing to normalise or update
             return x.clone()
-        if self.training and self.trainable and distributed.active() is not None:
-            return distributed_norm.normalize(self, x, axis, distributed.sum_across)  # the global batch's statistics
         if self.training and self.trainable and per_channel > 1:
             return self._train_forward(x, axis, per_channel)
         if self.training and self.trainable:
