@@ -33,11 +33,28 @@ def build(name: str, include_top: bool, weights: Any, input_tensor: Any, input_s
     return Functional(stack.inputs, stack.outputs, name=name)
 
 
+def application(name: str) -> Any:
+    """The ``keras.applications`` constructor of ``name`` (``"vgg16"`` → ``VGG16(...)``), Keras's signature."""
+
+    def constructor(include_top: bool = True, weights: Any = "imagenet", input_tensor: Any = None,
+                    input_shape: Any = None, pooling: str | None = None, classes: int = 1000,
+                    classifier_activation: Any = "softmax", name: str = name) -> Functional:
+        model = build(constructor.__name__.lower(), include_top, weights, input_tensor, input_shape, pooling, classes,
+                      classifier_activation)
+        model.name = name
+        return model
+
+    constructor.__name__ = constructor.__qualname__ = name.upper()
+    constructor.__doc__ = (f"{name.upper()} as ``keras.applications.{name.upper()}`` builds it; weights from a local "
+                           "file or None, never downloaded.")
+    return constructor
+
+
 def preprocess_input(x: Any, data_format: str | None = None) -> np.ndarray:
     """Keras's "caffe" preprocessing for VGG: RGB → BGR, then subtract ImageNet's channel means (no scaling).
 
     Example:
-        >>> preprocess_input(np.full((1, 1, 1, 3), 255.0))[0, 0, 0].round(3).tolist()
+        >>> preprocess_input(np.full((1, 1, 1, 3), 255.0))[0, 0, 0].astype(float).round(3).tolist()
         [151.061, 138.221, 131.32]
     """
     if data_format not in (None, "channels_last"):
