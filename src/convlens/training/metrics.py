@@ -575,7 +575,7 @@ class CompiledMetrics:
         return self.reduce(self) if self.reduce is not None else self.local_result()
 
     def local_result(self) -> dict[str, float]:
-        """``result`` over this process's batches only (what the progress bar shows between epoch ends)."""
+        """``result`` over this process's batches only (all of them when there is one process)."""
         tracked = [m for m in (self.loss, *(self.metrics or [])) if m.has_data]
         if not tracked:
             return {}
