@@ -13,7 +13,7 @@ import convlens.keras as ckeras
 keras = pytest.importorskip("keras")
 
 
-@pytest.mark.parametrize("module", ["activations", "applications", "backend", "callbacks", "datasets",
+@pytest.mark.parametrize("module", ["activations", "applications", "backend", "callbacks", "config", "datasets",
                                     "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
                                     "saving", "utils"])
 def test_every_submodule_imports_and_lists_what_it_has(module):
