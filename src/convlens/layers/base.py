@@ -557,7 +557,7 @@ class Layer(nn.Module):
         config = self.get_config()
         shown = [f"name={self.name!r}"]
         for key, value in config.items():
-            if key in ("name", "trainable", "dtype", "data_format"):
+            if key in ("name", "trainable", "dtype") or (key == "data_format" and value == "channels_last"):
                 continue
             default = defaults.get(key, inspect.Parameter.empty)
             if isinstance(default, (tuple, int)) and isinstance(value, list):
