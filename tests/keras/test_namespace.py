@@ -70,6 +70,14 @@ def test_vgg16_preprocess_input_matches_keras():
     np.testing.assert_allclose(ours, keras.ops.convert_to_numpy(theirs), rtol=1e-6)
 
 
+@pytest.mark.parametrize("shape", [(2, 3, 4, 5), (3, 4, 5)])
+def test_vgg16_preprocess_input_channels_first_matches_keras(shape):
+    images = np.random.default_rng(2).uniform(0, 255, size=shape).astype("float32")
+    ours = ckeras.applications.vgg16.preprocess_input(images.copy(), data_format="channels_first")
+    theirs = keras.applications.vgg16.preprocess_input(images.copy(), data_format="channels_first")
+    np.testing.assert_allclose(ours, keras.ops.convert_to_numpy(theirs), rtol=1e-6)
+
+
 def test_vgg16_without_weights_has_keras_layer_names_and_refuses_downloads():
     ours = ckeras.applications.VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))
     theirs = keras.applications.VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))

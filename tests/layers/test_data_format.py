@@ -6,6 +6,8 @@ Each case runs in both layouts: channels-last inputs ``(N, *spatial, C)`` and th
 
 from __future__ import annotations
 
+import inspect
+
 import keras
 import numpy as np
 import pytest
@@ -307,3 +309,13 @@ def test_layers_keras_gives_no_data_format_take_none(name):
         getattr(keras.layers, name)(*args, data_format="channels_first")
     with pytest.raises(TypeError, match="data_format"):
         getattr(layers, name)(*args, data_format="channels_first")
+
+
+@pytest.mark.parametrize("name", sorted({name for name, _ in ALL} | {"Cropping1D", "UpSampling1D", "SpatialDropout1D"}))
+def test_data_format_sits_where_keras_puts_it_among_the_arguments(name):
+    # Positional calls such as Conv2D(8, 3, 1, "same", "channels_first") mean what they mean in Keras.
+    def position(cls):
+        names = list(inspect.signature(cls.__init__).parameters)
+        return names.index("data_format") if "data_format" in names else None
+
+    assert position(getattr(layers, name)) == position(getattr(keras.layers, name))

@@ -153,6 +153,11 @@ class Conv2DTranspose(BaseConvTranspose):
 
 
 class Conv3DTranspose(BaseConvTranspose):
-    """3D transposed convolution over ``(N, D, H, W, C)`` volumes."""
+    """3D transposed convolution over ``(N, D, H, W, C)`` volumes (Keras puts ``data_format`` before ``output_padding`` here)."""
 
     rank = 3
+
+    def __init__(self, filters: int, kernel_size: int | Sequence[int], strides: int | Sequence[int] = 1,
+                 padding: str = "valid", data_format: str | None = None,
+                 output_padding: int | Sequence[int] | None = None, **kwargs: Any) -> None:
+        super().__init__(filters, kernel_size, strides, padding, output_padding, data_format, **kwargs)
