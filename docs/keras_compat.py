@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 MODULES = ["layers", "losses", "metrics", "optimizers", "callbacks", "activations", "initializers", "utils", "ops",
-           "models", "applications", "datasets", "backend"]
+           "models", "applications", "datasets", "backend", "config"]
 README = Path(__file__).resolve().parents[1] / "README.md"
 BEGIN, END = "<!-- keras-compat:begin -->", "<!-- keras-compat:end -->"
 

@@ -13,7 +13,7 @@ import convlens.keras as ckeras
 keras = pytest.importorskip("keras")
 
 
-@pytest.mark.parametrize("module", ["activations", "applications", "backend", "callbacks", "datasets",
+@pytest.mark.parametrize("module", ["activations", "applications", "backend", "callbacks", "config", "datasets",
                                     "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
                                     "saving", "utils"])
 def test_every_submodule_imports_and_lists_what_it_has(module):
@@ -67,6 +67,14 @@ def test_vgg16_preprocess_input_matches_keras():
     images = np.random.default_rng(1).uniform(0, 255, size=(2, 4, 4, 3)).astype("float32")
     ours = ckeras.applications.vgg16.preprocess_input(images.copy())
     theirs = keras.applications.vgg16.preprocess_input(images.copy())
+    np.testing.assert_allclose(ours, keras.ops.convert_to_numpy(theirs), rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4, 5), (3, 4, 5)])
+def test_vgg16_preprocess_input_channels_first_matches_keras(shape):
+    images = np.random.default_rng(2).uniform(0, 255, size=shape).astype("float32")
+    ours = ckeras.applications.vgg16.preprocess_input(images.copy(), data_format="channels_first")
+    theirs = keras.applications.vgg16.preprocess_input(images.copy(), data_format="channels_first")
     np.testing.assert_allclose(ours, keras.ops.convert_to_numpy(theirs), rtol=1e-6)
 
 

@@ -155,7 +155,7 @@ def test_reshape_padding_cropping_upsampling():
 def test_unknown_and_unsupported_arguments():
     with pytest.raises(TypeError, match="unexpected keyword argument"):
         layers.Dense(3, unitz=4)
-    with pytest.raises(ValueError, match="data_format"):
-        layers.Conv2D(3, 3, data_format="channels_first")
+    with pytest.raises(ValueError, match="Received: data_format=channels_middle"):
+        layers.Conv2D(3, 3, data_format="channels_middle")
     with pytest.raises(ValueError, match="units=0"):
         layers.Dense(0)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import gc
 
+from ..layers.data_format import image_data_format, set_image_data_format
 from ..layers.naming import reset_names
 
-__all__ = ["backend", "clear_session", "epsilon", "floatx", "image_data_format"]
+__all__ = ["backend", "clear_session", "epsilon", "floatx", "image_data_format", "set_image_data_format"]
 
 
 def clear_session(free_memory: bool = True) -> None:
@@ -29,11 +30,6 @@ def clear_session(free_memory: bool = True) -> None:
 def backend() -> str:
     """The tensor library underneath: ``"torch"``."""
     return "torch"
-
-
-def image_data_format() -> str:
-    """Images are channels-last, ``(N, H, W, C)``, as in Keras's default."""
-    return "channels_last"
 
 
 def floatx() -> str:

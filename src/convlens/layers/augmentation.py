@@ -6,7 +6,8 @@ from typing import Any
 
 import torch
 
-from .base import Layer
+from .base import Layer, Shape
+from .data_format import ChannelsLayout
 
 FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 
@@ -60,29 +61,56 @@ def batch_of_images(x: torch.Tensor, layer: str) -> torch.Tensor:
     return x if x.dim() == 4 else x.unsqueeze(0)
 
 
-class RandomImageLayer(Layer):
+class ImageLayer(ChannelsLayout, Layer):
+    """A layer over images: (H, W, C) or (N, H, W, C), or (C, H, W) / (N, C, H, W) with ``data_format="channels_first"``.
+
+    The work is done on a float channels-last batch: :meth:`images` gives it and :meth:`restore` turns the result
+    back into the layer's layout (and drops the batch axis an unbatched image gained).
+    """
+
+    def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
+        self.set_data_format(data_format)
+        super().__init__(**kwargs)
+
+    def images(self, x: torch.Tensor) -> tuple[torch.Tensor, bool]:
+        """``x`` as a float (N, H, W, C) batch, and whether a batch axis was added (to drop again)."""
+        if not x.is_floating_point():
+            x = x.to(self.variable_dtype)
+        return self.to_channels_last(batch_of_images(x, type(self).__name__)), x.dim() == 3
+
+    def restore(self, out: torch.Tensor, unbatched: bool) -> torch.Tensor:
+        """A (N, H, W, C) result in the layer's layout, unbatched again if the input was."""
+        out = self.from_channels_last(out)
+        return out[0] if unbatched else out
+
+    def resized_shape(self, input_shape: Shape, height: int, width: int) -> Shape:
+        """The input shape (batched or not) with its height and width replaced."""
+        if self.channel_axis == 1:
+            return (*input_shape[:-2], height, width)
+        return (*input_shape[:-3], height, width, input_shape[-1])
+
+
+class RandomImageLayer(ImageLayer):
     """A layer that changes each image of a batch by one uniform draw per image while training, else the identity.
 
-    Subclasses store their arguments, then call ``super().__init__(seed=..., **kwargs)``, and give ``transform``;
-    ``DRAWS`` is how many uniform numbers each image gets (a zoom draws its height and width factors apart).
+    Subclasses store their arguments, then call ``super().__init__(seed=..., **kwargs)``, and give ``transform``
+    (on a channels-last batch, whatever the layer's ``data_format``); ``DRAWS`` is how many uniform numbers each
+    image gets (a zoom draws its height and width factors apart).
     """
 
     DRAWS = 1
 
-    def __init__(self, seed: int | None = None, **kwargs: Any) -> None:
+    def __init__(self, seed: int | None = None, data_format: str | None = None, **kwargs: Any) -> None:
         self.seed = seed
         self.draws = SeededDraws(seed)
-        super().__init__(**kwargs)
+        super().__init__(data_format, **kwargs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not x.is_floating_point():
-            x = x.to(self.variable_dtype)
         if not self.training:
-            return x
-        images = batch_of_images(x, type(self).__name__)  # (N, H, W, C)
+            return x if x.is_floating_point() else x.to(self.variable_dtype)
+        images, unbatched = self.images(x)  # (N, H, W, C)
         draw = self.draws.uniform((images.shape[0], self.DRAWS, 1, 1), images.device).to(images.dtype)  # (N, D, 1, 1)
-        out = self.transform(images, draw)
-        return out if x.dim() == 4 else out[0]
+        return self.restore(self.transform(images, draw), unbatched)
 
     def transform(self, images: torch.Tensor, draw: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
@@ -92,11 +120,12 @@ class RandomFlip(RandomImageLayer):
     """Flip each image of a batch with probability 1/2 while training, as ``keras.layers.RandomFlip``.
 
     ``"horizontal_and_vertical"`` flips both axes on the same draw (a half turn), as Keras does.
-    Inputs are (H, W, C) or (N, H, W, C), channels last.
+    Inputs are (H, W, C) or (N, H, W, C), channels last, or channels first with ``data_format="channels_first"``.
 
     Args:
         mode: ``"horizontal"``, ``"vertical"`` or ``"horizontal_and_vertical"``.
         seed: an integer seed for the layer's own generator, or ``None`` for PyTorch's global one.
+        data_format: ``"channels_last"``, ``"channels_first"`` or ``None`` (``image_data_format()``).
 
     Example:
         >>> import torch
@@ -110,17 +139,15 @@ class RandomFlip(RandomImageLayer):
         if mode not in FLIP_MODES:
             raise ValueError(f"RandomFlip layer {kwargs.get('name')} received an unknown mode argument {mode!r}. "
                              f"Allowed: {', '.join(map(repr, FLIP_MODES))}.")
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"RandomFlip: data_format must be 'channels_last'; received data_format={data_format!r}.")
         self.mode = mode
-        super().__init__(seed=seed, **kwargs)
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
 
     def transform(self, images: torch.Tensor, draw: torch.Tensor) -> torch.Tensor:
         axes = {"horizontal": [2], "vertical": [1], "horizontal_and_vertical": [1, 2]}[self.mode]
         return torch.where(draw <= 0.5, images.flip(axes), images)  # as Keras: flipped when the draw is <= 0.5
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "data_format": "channels_last", "seed": self.seed, "mode": self.mode}
+        return {**super().get_config(), "data_format": self.data_format, "seed": self.seed, "mode": self.mode}
 
 
 class PixelAdjustment(RandomImageLayer):
@@ -142,7 +169,7 @@ class PixelAdjustment(RandomImageLayer):
         raise NotImplementedError
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "data_format": "channels_last", "factor": self.factor,
+        return {**super().get_config(), "data_format": self.data_format, "factor": self.factor,
                 "value_range": self.value_range, "seed": self.seed}
 
 

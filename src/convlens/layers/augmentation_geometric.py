@@ -97,11 +97,8 @@ class AffineAugmentation(RandomImageLayer):
     def __init__(self, fill_mode: str, interpolation: str, seed: int | None, fill_value: float,
                  data_format: str | None, **kwargs: Any) -> None:
         checked_choices(fill_mode, interpolation)
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"{type(self).__name__}: data_format must be 'channels_last'; "
-                             f"received data_format={data_format!r}.")
         self.fill_mode, self.interpolation, self.fill_value = fill_mode, interpolation, float(fill_value)
-        super().__init__(seed=seed, **kwargs)
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
 
     def transform(self, images: torch.Tensor, draw: torch.Tensor) -> torch.Tensor:
         matrix = self.transform_matrix(draw.reshape(draw.shape[0], -1).float(), *images.shape[1:3])  # (N, 8)
@@ -112,7 +109,7 @@ class AffineAugmentation(RandomImageLayer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "fill_mode": self.fill_mode, "fill_value": self.fill_value,
-                "interpolation": self.interpolation, "seed": self.seed, "data_format": "channels_last"}
+                "interpolation": self.interpolation, "seed": self.seed, "data_format": self.data_format}
 
 
 def shift_range(factor: Any, name: str, message: str, low_open: bool) -> tuple[float, float]:
@@ -271,10 +268,8 @@ class RandomCrop(RandomImageLayer):
 
     def __init__(self, height: int, width: int, seed: int | None = None, data_format: str | None = None,
                  **kwargs: Any) -> None:
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"RandomCrop: data_format must be 'channels_last'; received data_format={data_format!r}.")
         self.height, self.width = int(height), int(width)
-        super().__init__(seed=seed, **kwargs)
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
 
     def transform(self, images: torch.Tensor, draw: torch.Tensor) -> torch.Tensor:
         n, height, width, _ = images.shape
@@ -294,8 +289,8 @@ class RandomCrop(RandomImageLayer):
         return images[batch, rows[:, :, None], cols[:, None, :]]  # (N, h, w, C)
 
     def compute_output_shape(self, input_shape):
-        return (*input_shape[:-3], self.height, self.width, input_shape[-1])
+        return self.resized_shape(input_shape, self.height, self.width)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "height": self.height, "width": self.width, "seed": self.seed,
-                "data_format": "channels_last"}
+                "data_format": self.data_format}

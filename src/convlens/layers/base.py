@@ -69,7 +69,6 @@ class InputSpec:
 # Keras config keys that convlens accepts only at their Keras default, because
 # convlens implements the behaviour they select and nothing else.
 _KERAS_ONLY_DEFAULTS: dict[str, tuple[Any, ...]] = {
-    "data_format": (None, "channels_last"),
     "kernel_regularizer": (None,),
     "bias_regularizer": (None,),
     "activity_regularizer": (None,),
@@ -158,6 +157,7 @@ class Layer(nn.Module):
     """
 
     input_spec: InputSpec | None = None
+    channel_axis = -1  # the axis whose size the weights fix (1 for a channels-first layer)
 
     def __init__(
         self,
@@ -311,10 +311,11 @@ class Layer(nn.Module):
                 f"Full shape received: {shape}"
             )
         if self.built and self._build_input_shape is not None:
-            expected = self._build_input_shape[-1]
-            if expected is not None and shape[-1] != expected and self._weight_specs:
+            axis = self.channel_axis
+            expected = self._build_input_shape[axis]
+            if expected is not None and shape[axis] != expected and self._weight_specs:
                 raise ValueError(
-                    f"{where} is incompatible: expected axis -1 of input shape to have value {expected}, "
+                    f"{where} is incompatible: expected axis {axis} of input shape to have value {expected}, "
                     f"but received input with shape {shape}"
                 )
 
@@ -556,7 +557,7 @@ class Layer(nn.Module):
         config = self.get_config()
         shown = [f"name={self.name!r}"]
         for key, value in config.items():
-            if key in ("name", "trainable", "dtype", "data_format"):
+            if key in ("name", "trainable", "dtype") or (key == "data_format" and value == "channels_last"):
                 continue
             default = defaults.get(key, inspect.Parameter.empty)
             if isinstance(default, (tuple, int)) and isinstance(value, list):

@@ -3,7 +3,8 @@
 ``ZeroPadding``, ``Cropping`` and ``UpSampling`` in 1D ``(N, L, C)``, 2D
 ``(N, H, W, C)`` and 3D ``(N, D, H, W, C)``: each is one general
 implementation over ``rank`` spatial axes with thin named variants, as the
-convolutions are.
+convolutions are. ``data_format="channels_first"`` puts the channels at axis 1,
+where Keras offers it (every layer here except ``Cropping1D`` and ``UpSampling1D``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from .base import InputSpec, Layer, Shape, standardize_tuple
+from .data_format import ChannelsLayout
 
 Pairs = tuple[tuple[int, int], ...]
 
@@ -50,7 +52,7 @@ def _pairs_config(pairs: Pairs) -> Any:
     return list(pairs[0]) if len(pairs) == 1 else [list(p) for p in pairs]
 
 
-class BaseZeroPadding(Layer):
+class BaseZeroPadding(ChannelsLayout, Layer):
     """Add zeros before and after each spatial axis.
 
     Example:
@@ -60,26 +62,27 @@ class BaseZeroPadding(Layer):
 
     rank = 2
 
-    def __init__(self, padding: Any = 1, **kwargs: Any) -> None:
+    def __init__(self, padding: Any = 1, data_format: str | None = None, **kwargs: Any) -> None:
         self.padding = border_pairs(padding, self.rank, "padding")
         self.input_spec = InputSpec(ndim=self.rank + 2)
+        self.set_data_format(data_format)
+        # F.pad lists the last axis first: channels-last data gives the channels none, then the spatial axes
+        # from the innermost; channels-first data ends with the spatial axes.
+        self.pads = [0, 0] * (self.channel_axis == -1) + [p for pair in reversed(self.padding) for p in pair]
         super().__init__(**kwargs)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
-        spatial = (None if n is None else n + a + b for n, (a, b) in zip(input_shape[1:-1], self.padding))
-        return (input_shape[0], *spatial, input_shape[-1])
+        spatial = (None if n is None else n + a + b for n, (a, b) in zip(self.spatial_of(input_shape), self.padding))
+        return self.shaped(input_shape[0], spatial, input_shape[self.channel_axis])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # F.pad lists the last axis first: the channels get none, then the spatial axes from the innermost.
-        pads = [0, 0] + [p for pair in reversed(self.padding) for p in pair]
-        return F.pad(x, pads)  # (N, *padded, C)
+        return F.pad(x, self.pads)  # (N, *padded, C) or (N, C, *padded)
 
     def get_config(self) -> dict[str, Any]:
-        config = {**super().get_config(), "padding": _pairs_config(self.padding)}
-        return {**config, "data_format": "channels_last"} if self.rank > 1 else config
+        return {**super().get_config(), "padding": _pairs_config(self.padding), "data_format": self.data_format}
 
 
-class BaseCropping(Layer):
+class BaseCropping(ChannelsLayout, Layer):
     """Remove values from both ends of each spatial axis.
 
     Example:
@@ -89,13 +92,14 @@ class BaseCropping(Layer):
 
     rank = 2
 
-    def __init__(self, cropping: Any = 1, **kwargs: Any) -> None:
+    def __init__(self, cropping: Any = 1, data_format: str | None = None, **kwargs: Any) -> None:
         self.cropping = border_pairs(cropping, self.rank, "cropping")
         self.input_spec = InputSpec(ndim=self.rank + 2)
+        self.set_data_format(data_format)
         super().__init__(**kwargs)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
-        for size, crop in zip(input_shape[1:-1], self.cropping):
+        for size, crop in zip(self.spatial_of(input_shape), self.cropping):
             if size is not None and sum(crop) >= size and self.rank == 1:  # Keras words the 1D case apart
                 raise ValueError(
                     "`cropping` parameter of `Cropping1D` layer must be smaller than the input length. "
@@ -106,24 +110,24 @@ class BaseCropping(Layer):
                     "Values in `cropping` argument should be smaller than the corresponding spatial dimension "
                     f"of the input. Received: input_shape={tuple(input_shape)}, cropping={self.cropping}"
                 )
-        spatial = (None if n is None else n - a - b for n, (a, b) in zip(input_shape[1:-1], self.cropping))
-        return (input_shape[0], *spatial, input_shape[-1])
+        spatial = (None if n is None else n - a - b for n, (a, b) in zip(self.spatial_of(input_shape), self.cropping))
+        return self.shaped(input_shape[0], spatial, input_shape[self.channel_axis])
 
     def build(self, input_shape: Shape) -> None:
         self.compute_output_shape(input_shape)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.compute_output_shape(tuple(x.shape))  # a later, smaller input must not crop to nothing
-        for axis, (a, b) in enumerate(self.cropping, start=1):
+        for axis, (a, b) in enumerate(self.cropping, start=self.spatial_start):
             x = x.narrow(axis, a, x.shape[axis] - a - b)
         return x
 
     def get_config(self) -> dict[str, Any]:
         config = {**super().get_config(), "cropping": _pairs_config(self.cropping)}
-        return {**config, "data_format": "channels_last"} if self.rank > 1 else config
+        return {**config, "data_format": self.data_format} if self.rank > 1 else config
 
 
-class BaseUpSampling(Layer):
+class BaseUpSampling(ChannelsLayout, Layer):
     """Repeat each value ``size`` times along each spatial axis (nearest neighbour).
 
     Example:
@@ -134,24 +138,25 @@ class BaseUpSampling(Layer):
     rank = 2
     interpolations: tuple[str, ...] = ("nearest",)
 
-    def __init__(self, size: int | Sequence[int] = 2, **kwargs: Any) -> None:
+    def __init__(self, size: int | Sequence[int] = 2, data_format: str | None = None, **kwargs: Any) -> None:
         self.size = standardize_tuple(size, self.rank, "size")
         self.input_spec = InputSpec(ndim=self.rank + 2)
+        self.set_data_format(data_format)
         super().__init__(**kwargs)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
-        spatial = (None if n is None else n * s for n, s in zip(input_shape[1:-1], self.size))
-        return (input_shape[0], *spatial, input_shape[-1])
+        spatial = (None if n is None else n * s for n, s in zip(self.spatial_of(input_shape), self.size))
+        return self.shaped(input_shape[0], spatial, input_shape[self.channel_axis])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for axis, s in enumerate(self.size, start=1):
+        for axis, s in enumerate(self.size, start=self.spatial_start):
             x = x.repeat_interleave(s, dim=axis)
         return x
 
     def get_config(self) -> dict[str, Any]:
         if self.rank == 1:
             return {**super().get_config(), "size": self.size[0]}
-        return {**super().get_config(), "size": list(self.size), "data_format": "channels_last"}
+        return {**super().get_config(), "size": list(self.size), "data_format": self.data_format}
 
 
 class ZeroPadding1D(BaseZeroPadding):
@@ -173,9 +178,12 @@ class ZeroPadding3D(BaseZeroPadding):
 
 
 class Cropping1D(BaseCropping):
-    """Crop both ends of each ``(N, L, C)`` signal."""
+    """Crop both ends of each ``(N, L, C)`` signal (channels last only, as in Keras)."""
 
     rank = 1
+
+    def __init__(self, cropping: Any = (1, 1), **kwargs: Any) -> None:
+        super().__init__(cropping, "channels_last", **kwargs)
 
 
 class Cropping2D(BaseCropping):
@@ -191,9 +199,12 @@ class Cropping3D(BaseCropping):
 
 
 class UpSampling1D(BaseUpSampling):
-    """Repeat each step of a ``(N, L, C)`` signal ``size`` times."""
+    """Repeat each step of a ``(N, L, C)`` signal ``size`` times (channels last only, as in Keras)."""
 
     rank = 1
+
+    def __init__(self, size: int = 2, **kwargs: Any) -> None:
+        super().__init__(size, "channels_last", **kwargs)
 
 
 class UpSampling2D(BaseUpSampling):
@@ -206,17 +217,18 @@ class UpSampling2D(BaseUpSampling):
 
     rank = 2
 
-    def __init__(self, size: int | Sequence[int] = (2, 2), interpolation: str = "nearest", **kwargs: Any) -> None:
+    def __init__(self, size: int | Sequence[int] = (2, 2), data_format: str | None = None,
+                 interpolation: str = "nearest", **kwargs: Any) -> None:
         if interpolation not in ("nearest", "bilinear"):
             raise ValueError(f"UpSampling2D: received interpolation={interpolation!r}; allowed are 'nearest', 'bilinear'.")
         self.interpolation = interpolation
-        super().__init__(size, **kwargs)
+        super().__init__(size, data_format, **kwargs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.interpolation == "nearest":
             return super().forward(x)
-        y = F.interpolate(x.movedim(-1, 1), scale_factor=self.size, mode="bilinear", align_corners=False)
-        return y.movedim(1, -1)
+        y = F.interpolate(self.to_channels_first(x), scale_factor=self.size, mode="bilinear", align_corners=False)
+        return self.from_channels_first(y)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "interpolation": self.interpolation}

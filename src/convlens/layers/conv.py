@@ -1,9 +1,11 @@
 """Convolution layers: one ``BaseConv(rank)``, thin ``Conv1D`` / ``Conv2D`` / ``Conv3D`` variants.
 
-Public tensors are channels-last, ``(N, *spatial, C)``. ``movedim(-1, 1)``
+Public tensors are channels-last, ``(N, *spatial, C)``, unless the layer is
+made with ``data_format="channels_first"`` (``(N, C, *spatial)``). ``movedim(-1, 1)``
 turns a contiguous channels-last tensor into an NC* *view* whose memory is
 already PyTorch's ``channels_last`` format, which is the layout oneDNN and
-cuDNN run fastest, so no copy is made on the way in or out.
+cuDNN run fastest, so no copy is made on the way in or out; a channels-first
+layer has nothing to move (see ``data_format.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import torch.nn.functional as F
 from . import activations as activations_lib
 from . import initializers
 from .base import InputSpec, Layer, Shape, permutation, standardize_tuple
+from .data_format import ChannelsLayout
 from .shapes import conv_output_length, same_padding
 
 _CONV_FNS: dict[int, Callable[..., torch.Tensor]] = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
@@ -68,8 +71,12 @@ def apply_padding(x: torch.Tensor, pads: Sequence[tuple[int, int]], value: float
     return F.pad(x, flat, value=value), None
 
 
-class BaseConv(Layer):
-    """N-D convolution over channels-last inputs: ``rank`` spatial axes.
+def _activate_in_layout(fn: Callable[[torch.Tensor], torch.Tensor], y: torch.Tensor) -> torch.Tensor:
+    return fn(y)  # (N, filters, *spatial_out): a channels-first layer's output as it is
+
+
+class BaseConv(ChannelsLayout, Layer):
+    """N-D convolution over ``rank`` spatial axes, channels last (or first).
 
     Args:
         rank: 1, 2 or 3 spatial dimensions.
@@ -78,6 +85,9 @@ class BaseConv(Layer):
         strides: int or tuple; defaults to 1.
         padding: ``"valid"`` (no padding), ``"same"`` (``out = ceil(n/s)``,
             the odd pixel bottom/right) or, for ``Conv1D``, ``"causal"``.
+        data_format: ``"channels_last"`` ``(N, *spatial, C)``, ``"channels_first"``
+            ``(N, C, *spatial)``, or ``None`` for ``image_data_format()``. The
+            kernel's Keras layout is the same in both.
         dilation_rate: int or tuple; cannot exceed 1 together with strides.
         groups: split input and output channels into this many groups.
         activation: name, callable or ``None``.
@@ -94,6 +104,7 @@ class BaseConv(Layer):
         kernel_size: int | Sequence[int],
         strides: int | Sequence[int] = 1,
         padding: str = "valid",
+        data_format: str | None = None,
         dilation_rate: int | Sequence[int] = 1,
         groups: int = 1,
         activation: Any = None,
@@ -130,10 +141,14 @@ class BaseConv(Layer):
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.input_spec = InputSpec(ndim=rank + 2)
+        self.set_data_format(data_format)
+        # The activation after the channels-first convolution: for channels-last data it also moves the channels
+        # back (ReLU in place); channels-first data keeps its layout, and the activation sees it as Keras's does.
+        self._activate = activations_lib.activate_fresh if self.channel_axis == -1 else _activate_in_layout
         super().__init__(**kwargs)
 
     def build(self, input_shape: Shape) -> None:
-        channels = input_shape[-1]
+        channels = input_shape[self.channel_axis]
         if channels is None:
             raise ValueError(f"{type(self).__name__} '{self.name}': the channel axis of the input must be known; received {input_shape}.")
         if channels % self.groups != 0:
@@ -157,7 +172,7 @@ class BaseConv(Layer):
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         spatial = [
             conv_output_length(n, k, self.padding, s, d)
-            for n, k, s, d in zip(input_shape[1:-1], self.kernel_size, self.strides, self.dilation_rate)
+            for n, k, s, d in zip(self.spatial_of(input_shape), self.kernel_size, self.strides, self.dilation_rate)
         ]
         if any(n is not None and n <= 0 for n in spatial):
             raise ValueError(
@@ -165,16 +180,18 @@ class BaseConv(Layer):
                 f"does not fit the input {tuple(input_shape)} with padding='{self.padding}': the computed output "
                 f"shape {tuple(spatial)} has a non-positive size. Use padding='same' or a smaller kernel."
             )
-        return (input_shape[0], *spatial, self.filters)
+        return self.shaped(input_shape[0], spatial, self.filters)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return activations_lib.activate_fresh(self.activation, self.convolve(x))  # (N, *spatial_out, filters)
+        return self._activate(self.activation, self.convolve(x))  # (N, *spatial_out, filters) or (N, filters, ...)
 
     def convolve(self, x: torch.Tensor) -> torch.Tensor:
         """The convolution before the activation, channels first: ``(N, *spatial, C)`` → ``(N, filters, *spatial_out)``.
 
-        The result is a new tensor whose memory is channels-last, so
-        ``.movedim(1, -1)`` gives the layer's own layout without a copy.
+        The input is in the layer's ``data_format`` (channels first needs no
+        move). For channels-last input the result is a new tensor whose memory
+        is channels-last, so ``.movedim(1, -1)`` gives the layer's own layout
+        without a copy.
 
         Example:
             >>> import torch
@@ -183,7 +200,7 @@ class BaseConv(Layer):
             >>> conv.convolve(torch.zeros(2, 28, 28, 1)).shape
             torch.Size([2, 8, 26, 26])
         """
-        x = x.movedim(-1, 1)  # (N, C, *spatial), a view
+        x = self.to_channels_first(x)  # (N, C, *spatial), a view
         pads = pad_amounts(x.shape[2:], self.kernel_size, self.strides, self.dilation_rate, self.padding)
         x, symmetric = apply_padding(x, pads)
         return _CONV_FNS[self.rank](
@@ -197,7 +214,7 @@ class BaseConv(Layer):
             "kernel_size": list(self.kernel_size),
             "strides": list(self.strides),
             "padding": self.padding,
-            "data_format": "channels_last",
+            "data_format": self.data_format,
             "dilation_rate": list(self.dilation_rate),
             "groups": self.groups,
             "activation": activations_lib.serialize(self.activation),
@@ -217,10 +234,11 @@ class Conv1D(BaseConv):
     """
 
     def __init__(self, filters: int, kernel_size: int | Sequence[int], strides: int | Sequence[int] = 1,
-                 padding: str = "valid", dilation_rate: int | Sequence[int] = 1, groups: int = 1,
+                 padding: str = "valid", data_format: str | None = None, dilation_rate: int | Sequence[int] = 1,
+                 groups: int = 1,
                  activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
                  bias_initializer: Any = "zeros", **kwargs: Any) -> None:
-        super().__init__(1, filters, kernel_size, strides, padding, dilation_rate, groups, activation,
+        super().__init__(1, filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation,
                          use_bias, kernel_initializer, bias_initializer, **kwargs)
 
 
@@ -237,10 +255,11 @@ class Conv2D(BaseConv):
     """
 
     def __init__(self, filters: int, kernel_size: int | Sequence[int], strides: int | Sequence[int] = 1,
-                 padding: str = "valid", dilation_rate: int | Sequence[int] = 1, groups: int = 1,
+                 padding: str = "valid", data_format: str | None = None, dilation_rate: int | Sequence[int] = 1,
+                 groups: int = 1,
                  activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
                  bias_initializer: Any = "zeros", **kwargs: Any) -> None:
-        super().__init__(2, filters, kernel_size, strides, padding, dilation_rate, groups, activation,
+        super().__init__(2, filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation,
                          use_bias, kernel_initializer, bias_initializer, **kwargs)
 
 
@@ -254,8 +273,9 @@ class Conv3D(BaseConv):
     """
 
     def __init__(self, filters: int, kernel_size: int | Sequence[int], strides: int | Sequence[int] = 1,
-                 padding: str = "valid", dilation_rate: int | Sequence[int] = 1, groups: int = 1,
+                 padding: str = "valid", data_format: str | None = None, dilation_rate: int | Sequence[int] = 1,
+                 groups: int = 1,
                  activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
                  bias_initializer: Any = "zeros", **kwargs: Any) -> None:
-        super().__init__(3, filters, kernel_size, strides, padding, dilation_rate, groups, activation,
+        super().__init__(3, filters, kernel_size, strides, padding, data_format, dilation_rate, groups, activation,
                          use_bias, kernel_initializer, bias_initializer, **kwargs)

@@ -12,6 +12,7 @@ from . import activations as activations_lib
 from . import initializers
 from .base import InputSpec, Layer, Shape, standardize_tuple
 from .conv import apply_padding, check_padding, keras_kernel_to_torch, pad_amounts, torch_kernel_to_keras
+from .data_format import ChannelsLayout
 from .shapes import conv_output_length
 
 
@@ -28,7 +29,7 @@ def _depthwise_to_torch(t: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor
     return t.permute(rank, rank + 1, *range(rank)).reshape(shape)  # (*k, C, m) → (C·m, 1, *k)
 
 
-class BaseDepthwiseConv(Layer):
+class BaseDepthwiseConv(ChannelsLayout, Layer):
     """One (or ``depth_multiplier``) spatial filter per input channel, channels never mixed.
 
     Keras kernel layout ``(kh, kw, C, depth_multiplier)``; output channel
@@ -48,6 +49,7 @@ class BaseDepthwiseConv(Layer):
         strides: int | Sequence[int] = 1,
         padding: str = "valid",
         depth_multiplier: int = 1,
+        data_format: str | None = None,
         dilation_rate: int | Sequence[int] = 1,
         activation: Any = None,
         use_bias: bool = True,
@@ -73,10 +75,11 @@ class BaseDepthwiseConv(Layer):
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.input_spec = InputSpec(ndim=self.rank + 2)
+        self.set_data_format(data_format)
         super().__init__(**kwargs)
 
     def build(self, input_shape: Shape) -> None:
-        channels = input_shape[-1]
+        channels = input_shape[self.channel_axis]
         self.compute_output_shape(input_shape)
         self._add_depthwise_kernel(channels)
         if self.use_bias:
@@ -99,7 +102,7 @@ class BaseDepthwiseConv(Layer):
     def _spatial(self, input_shape: Shape) -> list[int | None]:
         spatial = [
             conv_output_length(n, k, self.padding, s, d)
-            for n, k, s, d in zip(input_shape[1:-1], self.kernel_size, self.strides, self.dilation_rate)
+            for n, k, s, d in zip(self.spatial_of(input_shape), self.kernel_size, self.strides, self.dilation_rate)
         ]
         if any(n is not None and n <= 0 for n in spatial):
             raise ValueError(
@@ -109,8 +112,9 @@ class BaseDepthwiseConv(Layer):
         return spatial
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
-        channels = input_shape[-1]
-        return (input_shape[0], *self._spatial(input_shape), None if channels is None else channels * self.depth_multiplier)
+        channels = input_shape[self.channel_axis]
+        return self.shaped(input_shape[0], self._spatial(input_shape),
+                           None if channels is None else channels * self.depth_multiplier)
 
     def _depthwise(self, x: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
         """(N, C, *spatial) → (N, C·m, *spatial')."""
@@ -120,8 +124,8 @@ class BaseDepthwiseConv(Layer):
         return conv(x, self.depthwise_kernel, bias, self.strides, symmetric or 0, self.dilation_rate, x.shape[1])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self._depthwise(x.movedim(-1, 1), self.bias)  # (N, C·m, *spatial')
-        return self.activation(y.movedim(1, -1))
+        y = self._depthwise(self.to_channels_first(x), self.bias)  # (N, C·m, *spatial')
+        return self.activation(self.from_channels_first(y))
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -130,7 +134,7 @@ class BaseDepthwiseConv(Layer):
             "strides": list(self.strides),
             "padding": self.padding,
             "depth_multiplier": self.depth_multiplier,
-            "data_format": "channels_last",
+            "data_format": self.data_format,
             "dilation_rate": list(self.dilation_rate),
             "activation": activations_lib.serialize(self.activation),
             "use_bias": self.use_bias,
@@ -168,6 +172,7 @@ class BaseSeparableConv(BaseDepthwiseConv):
         kernel_size: int | Sequence[int],
         strides: int | Sequence[int] = 1,
         padding: str = "valid",
+        data_format: str | None = None,
         dilation_rate: int | Sequence[int] = 1,
         depth_multiplier: int = 1,
         activation: Any = None,
@@ -183,11 +188,11 @@ class BaseSeparableConv(BaseDepthwiseConv):
             )
         self.filters = filters
         self.pointwise_initializer = initializers.get(pointwise_initializer)
-        super().__init__(kernel_size, strides, padding, depth_multiplier, dilation_rate, activation, use_bias,
+        super().__init__(kernel_size, strides, padding, depth_multiplier, data_format, dilation_rate, activation, use_bias,
                          depthwise_initializer, bias_initializer, **kwargs)
 
     def build(self, input_shape: Shape) -> None:
-        channels = input_shape[-1]
+        channels = input_shape[self.channel_axis]
         self.compute_output_shape(input_shape)
         self._add_depthwise_kernel(channels)
         self.add_weight(
@@ -203,12 +208,12 @@ class BaseSeparableConv(BaseDepthwiseConv):
             self.bias = None
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
-        return (input_shape[0], *self._spatial(input_shape), self.filters)
+        return self.shaped(input_shape[0], self._spatial(input_shape), self.filters)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self._depthwise(x.movedim(-1, 1), None)  # (N, C·m, *spatial')
+        y = self._depthwise(self.to_channels_first(x), None)  # (N, C·m, *spatial')
         y = _CONV_FNS[self.rank](y, self.pointwise_kernel, self.bias)  # (N, filters, *spatial')
-        return self.activation(y.movedim(1, -1))
+        return self.activation(self.from_channels_first(y))
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .augmentation import batch_of_images
+from .augmentation import ImageLayer
 from .base import Layer
 
 # Keras's names → torch's interpolate modes; Keras on torch resizes "nearest" with torch's "nearest-exact".
@@ -55,14 +55,7 @@ def resize_images(images: torch.Tensor, size: tuple[int, int], interpolation: st
     return x.permute(0, 2, 3, 1)  # (N, H', W', C)
 
 
-def float_images(x: torch.Tensor, layer: Layer) -> tuple[torch.Tensor, bool]:
-    """``x`` as a float (N, H, W, C) batch, and whether a batch axis was added (to drop again)."""
-    if not x.is_floating_point():
-        x = x.to(layer.variable_dtype)
-    return batch_of_images(x, type(layer).__name__), x.dim() == 3
-
-
-class Resizing(Layer):
+class Resizing(ImageLayer):
     """Resize images to ``(height, width)``, as ``keras.layers.Resizing`` (bilinear, nearest or bicubic).
 
     Args:
@@ -73,6 +66,7 @@ class Resizing(Layer):
         fill_mode: only ``"constant"``, as Keras on torch.
         fill_value: the padding value.
         antialias: low-pass filter when downsampling (bilinear and bicubic only).
+        data_format: ``"channels_last"``, ``"channels_first"`` or ``None`` (``image_data_format()``).
 
     Example:
         >>> Resizing(2, 2)(torch.rand(1, 4, 4, 3)).shape
@@ -90,34 +84,32 @@ class Resizing(Layer):
                              f"Received: fill_mode={fill_mode}")
         if crop_to_aspect_ratio and pad_to_aspect_ratio:
             raise ValueError("Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be `True`.")
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"Resizing: convlens images are channels_last. Received: data_format={data_format}")
         self.height, self.width = int(height), int(width)
         self.interpolation = interpolation
         self.crop_to_aspect_ratio, self.pad_to_aspect_ratio = bool(crop_to_aspect_ratio), bool(pad_to_aspect_ratio)
         self.fill_mode, self.fill_value = fill_mode, float(fill_value)
         self.antialias = bool(antialias)
-        super().__init__(**kwargs)
+        super().__init__(data_format, **kwargs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        images, unbatched = float_images(x, self)  # (N, H, W, C)
+        images, unbatched = self.images(x)  # (N, H, W, C)
         out = resize_images(images, (self.height, self.width), self.interpolation,
                             crop_to_aspect_ratio=self.crop_to_aspect_ratio,
                             pad_to_aspect_ratio=self.pad_to_aspect_ratio,
                             fill_value=self.fill_value, antialias=self.antialias)
-        return out[0] if unbatched else out
+        return self.restore(out, unbatched)
 
     def compute_output_shape(self, input_shape):
-        return (*input_shape[:-3], self.height, self.width, input_shape[-1])
+        return self.resized_shape(input_shape, self.height, self.width)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "height": self.height, "width": self.width,
                 "interpolation": self.interpolation, "crop_to_aspect_ratio": self.crop_to_aspect_ratio,
                 "pad_to_aspect_ratio": self.pad_to_aspect_ratio, "fill_mode": self.fill_mode,
-                "fill_value": self.fill_value, "antialias": self.antialias, "data_format": "channels_last"}
+                "fill_value": self.fill_value, "antialias": self.antialias, "data_format": self.data_format}
 
 
-class CenterCrop(Layer):
+class CenterCrop(ImageLayer):
     """Crop the central ``(height, width)`` window, as ``keras.layers.CenterCrop``.
 
     An image smaller than the window on either side is instead cropped to the window's aspect ratio and resized
@@ -129,26 +121,24 @@ class CenterCrop(Layer):
     """
 
     def __init__(self, height: int, width: int, data_format: str | None = None, **kwargs: Any) -> None:
-        if data_format not in (None, "channels_last"):
-            raise ValueError(f"CenterCrop: convlens images are channels_last. Received: data_format={data_format}")
         self.height, self.width = int(height), int(width)
-        super().__init__(**kwargs)
+        super().__init__(data_format, **kwargs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        images, unbatched = float_images(x, self)  # (N, H, W, C)
+        images, unbatched = self.images(x)  # (N, H, W, C)
         height, width = images.shape[1:3]
         if height >= self.height and width >= self.width:
             top, left = (height - self.height) // 2, (width - self.width) // 2
             out = images[:, top:top + self.height, left:left + self.width]
         else:
             out = resize_images(images, (self.height, self.width), crop_to_aspect_ratio=True)
-        return out[0] if unbatched else out
+        return self.restore(out, unbatched)
 
     def compute_output_shape(self, input_shape):
-        return (*input_shape[:-3], self.height, self.width, input_shape[-1])
+        return self.resized_shape(input_shape, self.height, self.width)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "height": self.height, "width": self.width, "data_format": "channels_last"}
+        return {**super().get_config(), "height": self.height, "width": self.width, "data_format": self.data_format}
 
 
 class Normalization(Layer):

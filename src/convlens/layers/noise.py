@@ -11,9 +11,10 @@ import torch
 
 from .base import InputSpec, Layer
 from .core import Dropout
+from .data_format import ChannelsLayout
 
 
-class BaseSpatialDropout(Dropout):
+class BaseSpatialDropout(ChannelsLayout, Dropout):
     """Drop whole channels: one keep-or-drop draw per sample and channel, shared over the ``rank`` spatial axes.
 
     Example:
@@ -25,23 +26,27 @@ class BaseSpatialDropout(Dropout):
 
     rank = 2
 
-    def __init__(self, rate: float, seed: int | None = None, **kwargs: Any) -> None:
+    def __init__(self, rate: float, data_format: str | None = None, seed: int | None = None, **kwargs: Any) -> None:
+        self.set_data_format(data_format)
         super().__init__(rate, seed=seed, **kwargs)
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _mask_shape(self, x: torch.Tensor) -> tuple[int, ...]:
-        return (x.shape[0], *(1,) * self.rank, x.shape[-1])  # (N, 1, ..., 1, C)
+        return self.shaped(x.shape[0], (1,) * self.rank, x.shape[self.channel_axis])  # (N, 1, ..., 1, C)
 
     def get_config(self) -> dict[str, Any]:
         # Keras's config of these layers holds only what their constructor takes.
         config = {key: value for key, value in super().get_config().items() if key in ("name", "dtype", "rate", "seed")}
-        return {**config, "data_format": "channels_last"} if self.rank > 1 else config
+        return {**config, "data_format": self.data_format} if self.rank > 1 else config
 
 
 class SpatialDropout1D(BaseSpatialDropout):
-    """SpatialDropout over ``(N, L, C)`` signals."""
+    """SpatialDropout over ``(N, L, C)`` signals (channels last only, as in Keras)."""
 
     rank = 1
+
+    def __init__(self, rate: float, seed: int | None = None, **kwargs: Any) -> None:
+        super().__init__(rate, "channels_last", seed, **kwargs)
 
 
 class SpatialDropout2D(BaseSpatialDropout):

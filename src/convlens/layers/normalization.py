@@ -39,6 +39,7 @@ class BatchNormalization(Layer):
         if epsilon <= 0:
             raise ValueError(f"BatchNormalization: epsilon must be positive; received epsilon={epsilon!r}.")
         self.axis = axis
+        self.channel_axis = axis  # the axis whose size the weights fix (1 for channels-first feature maps)
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
         self.center = bool(center)

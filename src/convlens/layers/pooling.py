@@ -13,14 +13,15 @@ import torch.nn.functional as F
 
 from .base import InputSpec, Layer, Shape, standardize_tuple
 from .conv import apply_padding, check_padding, pad_amounts
+from .data_format import ChannelsLayout
 from .shapes import conv_output_length
 
 _MAX: dict[int, Callable[..., torch.Tensor]] = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
 _AVG: dict[int, Callable[..., torch.Tensor]] = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
 
 
-class BasePooling(Layer):
-    """Sliding-window max or mean over ``rank`` spatial axes of a channels-last input.
+class BasePooling(ChannelsLayout, Layer):
+    """Sliding-window max or mean over ``rank`` spatial axes of a channels-last (or channels-first) input.
 
     Args:
         rank: 1, 2 or 3.
@@ -28,10 +29,12 @@ class BasePooling(Layer):
         pool_size: int or tuple; the window.
         strides: int, tuple or ``None`` (= ``pool_size``).
         padding: ``"valid"`` or ``"same"``.
+        data_format: ``"channels_last"``, ``"channels_first"`` or ``None`` (``image_data_format()``).
     """
 
     def __init__(self, rank: int, mode: str, pool_size: int | Sequence[int] = 2,
-                 strides: int | Sequence[int] | None = None, padding: str = "valid", **kwargs: Any) -> None:
+                 strides: int | Sequence[int] | None = None, padding: str = "valid",
+                 data_format: str | None = None, **kwargs: Any) -> None:
         cls = type(self).__name__
         self.rank = rank
         self.mode = mode
@@ -39,23 +42,25 @@ class BasePooling(Layer):
         self.strides = self.pool_size if strides is None else standardize_tuple(strides, rank, "strides")
         self.padding = check_padding(padding, ("valid", "same"), cls)
         self.input_spec = InputSpec(ndim=rank + 2)
+        self.set_data_format(data_format)
         super().__init__(**kwargs)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
-        spatial = [conv_output_length(n, k, self.padding, s) for n, k, s in zip(input_shape[1:-1], self.pool_size, self.strides)]
+        spatial = [conv_output_length(n, k, self.padding, s)
+                   for n, k, s in zip(self.spatial_of(input_shape), self.pool_size, self.strides)]
         if any(n is not None and n <= 0 for n in spatial):
             raise ValueError(
                 f"{type(self).__name__} '{self.name}': pool_size={self.pool_size} is larger than the input "
                 f"{tuple(input_shape)} allows with padding='valid' (computed output {tuple(spatial)}). "
                 "Use a smaller pool_size or padding='same'."
             )
-        return (input_shape[0], *spatial, input_shape[-1])
+        return self.shaped(input_shape[0], spatial, input_shape[self.channel_axis])
 
     def build(self, input_shape: Shape) -> None:
         self.compute_output_shape(input_shape)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.pool(x.movedim(-1, 1)).movedim(1, -1)  # (N, *spatial_out, C)
+        return self.from_channels_first(self.pool(self.to_channels_first(x)))  # (N, *spatial_out, C) or (N, C, ...)
 
     def pool(self, x: torch.Tensor) -> torch.Tensor:
         """The pooling on a channels-first view: ``(N, C, *spatial)`` → ``(N, C, *spatial_out)`` in new memory.
@@ -86,13 +91,14 @@ class BasePooling(Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "pool_size": list(self.pool_size), "padding": self.padding,
-                "strides": list(self.strides), "data_format": "channels_last"}
+                "strides": list(self.strides), "data_format": self.data_format}
 
 
 def _pooling_class(name: str, rank: int, mode: str, default_pool: int | tuple[int, ...], doc: str) -> type[BasePooling]:
     def __init__(self: BasePooling, pool_size: int | Sequence[int] = default_pool,
-                 strides: int | Sequence[int] | None = None, padding: str = "valid", **kwargs: Any) -> None:
-        BasePooling.__init__(self, rank, mode, pool_size, strides, padding, **kwargs)
+                 strides: int | Sequence[int] | None = None, padding: str = "valid",
+                 data_format: str | None = None, **kwargs: Any) -> None:
+        BasePooling.__init__(self, rank, mode, pool_size, strides, padding, data_format, **kwargs)
 
     return type(name, (BasePooling,), {"__init__": __init__, "__doc__": doc, "__module__": __name__})
 
@@ -141,34 +147,41 @@ AveragePooling3D = _pooling_class("AveragePooling3D", 3, "average", (2, 2, 2), "
     """)
 
 
-class BaseGlobalPooling(Layer):
-    """Max or mean over all spatial axes: ``(N, *spatial, C)`` → ``(N, C)``."""
+class BaseGlobalPooling(ChannelsLayout, Layer):
+    """Max or mean over all spatial axes: ``(N, *spatial, C)`` (or ``(N, C, *spatial)``) → ``(N, C)``.
 
-    def __init__(self, rank: int, mode: str, keepdims: bool = False, **kwargs: Any) -> None:
+    ``keepdims=True`` keeps the spatial axes with size 1, in the layer's layout.
+    """
+
+    def __init__(self, rank: int, mode: str, data_format: str | None = None, keepdims: bool = False,
+                 **kwargs: Any) -> None:
         self.rank = rank
         self.mode = mode
         self.keepdims = bool(keepdims)
         self.input_spec = InputSpec(ndim=rank + 2)
+        self.set_data_format(data_format)
+        self.dims = tuple(range(self.spatial_start, self.spatial_start + rank))  # the spatial axes, reduced
         super().__init__(**kwargs)
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
+        channels = input_shape[self.channel_axis]
         if self.keepdims:
-            return (input_shape[0], *([1] * self.rank), input_shape[-1])
-        return (input_shape[0], input_shape[-1])
+            return self.shaped(input_shape[0], [1] * self.rank, channels)
+        return (input_shape[0], channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        dims = tuple(range(1, 1 + self.rank))
         if self.mode == "max":
-            return x.amax(dim=dims, keepdim=self.keepdims)
-        return x.mean(dim=dims, keepdim=self.keepdims)
+            return x.amax(dim=self.dims, keepdim=self.keepdims)
+        return x.mean(dim=self.dims, keepdim=self.keepdims)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "data_format": "channels_last", "keepdims": self.keepdims}
+        return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}
 
 
 def _global_class(name: str, rank: int, mode: str, doc: str) -> type[BaseGlobalPooling]:
-    def __init__(self: BaseGlobalPooling, keepdims: bool = False, **kwargs: Any) -> None:
-        BaseGlobalPooling.__init__(self, rank, mode, keepdims, **kwargs)
+    def __init__(self: BaseGlobalPooling, data_format: str | None = None, keepdims: bool = False,
+                 **kwargs: Any) -> None:
+        BaseGlobalPooling.__init__(self, rank, mode, data_format, keepdims, **kwargs)
 
     return type(name, (BaseGlobalPooling,), {"__init__": __init__, "__doc__": doc, "__module__": __name__})
 

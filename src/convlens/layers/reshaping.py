@@ -8,10 +8,14 @@ from typing import Any, Sequence
 import torch
 
 from .base import Layer, Shape
+from .data_format import standardize_data_format
 
 
 class Flatten(Layer):
     """``(N, H, W, C)`` → ``(N, H·W·C)``, in (H, W, C) order as Keras, so Keras Dense weights load unchanged.
+
+    With ``data_format="channels_first"`` the input is ``(N, C, H, W)`` and, as in
+    Keras, the channels move last before flattening: the order is (H, W, C) still.
 
     Example:
         >>> import torch
@@ -19,18 +23,25 @@ class Flatten(Layer):
         torch.Size([2, 1600])
     """
 
+    def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
+        self.data_format = standardize_data_format(data_format)
+        self.channels_first = self.data_format == "channels_first"
+        super().__init__(**kwargs)
+
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         rest = input_shape[1:]
         return (input_shape[0], None if any(d is None for d in rest) else math.prod(rest))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.channels_first and x.dim() > 2:
+            x = x.movedim(1, -1)  # (N, *spatial, C), a view: the reshape below copies it in Keras's order
         # (N, H·W·C); free on contiguous channels-last data. The size is spelled out
         # (not -1) so that an empty batch, a data-parallel rank's share of a
         # small last batch, reshapes too.
         return x.reshape(x.shape[0], math.prod(x.shape[1:]))
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "data_format": "channels_last"}
+        return {**super().get_config(), "data_format": self.data_format}
 
 
 class Reshape(Layer):

@@ -11,14 +11,15 @@ from . import activations as activations_lib
 from . import initializers
 from .base import InputSpec, Layer, Shape, permutation, standardize_tuple
 from .conv import check_padding
+from .data_format import ChannelsLayout
 from .shapes import deconv_crop_start, deconv_output_length
 
 
 _CONV_TRANSPOSE = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
 
 
-class BaseConvTranspose(Layer):
-    """Transposed convolution over ``rank`` spatial axes, channels last.
+class BaseConvTranspose(ChannelsLayout, Layer):
+    """Transposed convolution over ``rank`` spatial axes, channels last (or first, with ``data_format``).
 
     Output size per axis (Keras): "same" → ``n·s``; "valid" →
     ``n·s + max(k - s, 0)``; with ``output_padding`` →
@@ -41,6 +42,7 @@ class BaseConvTranspose(Layer):
         strides: int | Sequence[int] = 1,
         padding: str = "valid",
         output_padding: int | Sequence[int] | None = None,
+        data_format: str | None = None,
         dilation_rate: int | Sequence[int] = 1,
         activation: Any = None,
         use_bias: bool = True,
@@ -71,10 +73,11 @@ class BaseConvTranspose(Layer):
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.input_spec = InputSpec(ndim=self.rank + 2)
+        self.set_data_format(data_format)
         super().__init__(**kwargs)
 
     def build(self, input_shape: Shape) -> None:
-        channels = input_shape[-1]
+        channels = input_shape[self.channel_axis]
         self.add_weight(
             "kernel",
             (*self.kernel_size, self.filters, channels),
@@ -96,10 +99,10 @@ class BaseConvTranspose(Layer):
         ]
 
     def compute_output_shape(self, input_shape: Shape) -> Shape:
-        return (input_shape[0], *self._lengths(input_shape[1:-1]), self.filters)
+        return self.shaped(input_shape[0], self._lengths(self.spatial_of(input_shape)), self.filters)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x.movedim(-1, 1)  # (N, C, *spatial)
+        x = self.to_channels_first(x)  # (N, C, *spatial)
         full = _CONV_TRANSPOSE[self.rank](x, self.kernel, self.bias, self.strides, 0, 0, 1, self.dilation_rate)
         # Crop (or extend with the bias-only border) the full result to Keras's size.
         pads = self.output_padding or (None,) * self.rank
@@ -118,7 +121,7 @@ class BaseConvTranspose(Layer):
                 if self.bias is not None:
                     extra = extra + self.bias.view(1, -1, *(1,) * self.rank)
                 y = torch.cat([y, extra], dim=dim)
-        return self.activation(y.movedim(1, -1))  # (N, *spatial', filters)
+        return self.activation(self.from_channels_first(y))  # (N, *spatial', filters) or (N, filters, *spatial')
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -128,7 +131,7 @@ class BaseConvTranspose(Layer):
             "strides": list(self.strides),
             "padding": self.padding,
             "output_padding": None if self.output_padding is None else list(self.output_padding),
-            "data_format": "channels_last",
+            "data_format": self.data_format,
             "dilation_rate": list(self.dilation_rate),
             "activation": activations_lib.serialize(self.activation),
             "use_bias": self.use_bias,
@@ -150,6 +153,11 @@ class Conv2DTranspose(BaseConvTranspose):
 
 
 class Conv3DTranspose(BaseConvTranspose):
-    """3D transposed convolution over ``(N, D, H, W, C)`` volumes."""
+    """3D transposed convolution over ``(N, D, H, W, C)`` volumes (Keras puts ``data_format`` before ``output_padding`` here)."""
 
     rank = 3
+
+    def __init__(self, filters: int, kernel_size: int | Sequence[int], strides: int | Sequence[int] = 1,
+                 padding: str = "valid", data_format: str | None = None,
+                 output_padding: int | Sequence[int] | None = None, **kwargs: Any) -> None:
+        super().__init__(filters, kernel_size, strides, padding, output_padding, data_format, **kwargs)

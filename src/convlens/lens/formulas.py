@@ -36,6 +36,7 @@ from ..layers import (
     ZeroPadding2D,
     activations,
 )
+from ..layers.data_format import channels_last_shape
 
 Shape = tuple[int | None, ...]
 
@@ -119,6 +120,8 @@ def explain_layer(layer: Layer, in_shape: Shape, out_shape: Shape) -> Parts:
         >>> parts.output[0].text, parts.params.text
         ('⌊(28 + 2·0 − 3)/1⌋ + 1 = 26', '3·3·1·32 + 32 = 320')
     """
+    if getattr(layer, "data_format", None) == "channels_first":  # the formulas read channels-last shapes
+        in_shape, out_shape = channels_last_shape(in_shape), channels_last_shape(out_shape)
     for cls, handler in _HANDLERS:
         if isinstance(layer, cls):
             return handler(layer, in_shape, out_shape)

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ...layers.data_format import standardize_data_format
 from ...models import Functional
 
 # ImageNet's per-channel means in BGR order, as Keras's "caffe" preprocessing subtracts them.
@@ -53,13 +54,17 @@ def application(name: str) -> Any:
 def preprocess_input(x: Any, data_format: str | None = None) -> np.ndarray:
     """Keras's "caffe" preprocessing for VGG: RGB → BGR, then subtract ImageNet's channel means (no scaling).
 
+    ``data_format="channels_first"`` takes (3, H, W) images or (N, 3, H, W) batches; ``None`` follows
+    ``keras.config.image_data_format()``.
+
     Example:
         >>> preprocess_input(np.full((1, 1, 1, 3), 255.0))[0, 0, 0].astype(float).round(3).tolist()
         [151.061, 138.221, 131.32]
     """
-    if data_format not in (None, "channels_last"):
-        raise ValueError(f"preprocess_input: data_format must be 'channels_last'; received {data_format!r}.")
     array = np.asarray(x, dtype=np.float32)
+    if standardize_data_format(data_format) == "channels_first":
+        axis = 0 if array.ndim == 3 else 1  # Keras's rule: an unbatched image has its channels first of all
+        return np.moveaxis(preprocess_input(np.moveaxis(array, axis, -1), "channels_last"), -1, axis)
     if array.shape[-1] != 3:
         raise ValueError(f"preprocess_input expects RGB images (..., 3); received shape {array.shape}.")
     return array[..., ::-1] - _CAFFE_MEAN_BGR
