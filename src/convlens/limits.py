@@ -12,7 +12,15 @@ limit                          environment variable            default
 archive member (uncompressed)  ``CONVLENS_MAX_MEMBER_BYTES``   4 GiB
 JSON document                  ``CONVLENS_MAX_JSON_BYTES``     64 MiB
 JSON nesting depth             (fixed)                         100
+filter window pixels           ``CONVLENS_MAX_WINDOW_PIXELS``  16 M
+filter work                    ``CONVLENS_MAX_FILTER_WORK``    16 G
 =============================  ==============================  ==========
+
+The filter limits are counts, not bytes: a window (footprint or kernel)
+may hold at most ``CONVLENS_MAX_WINDOW_PIXELS`` pixels, and one filtering
+may make at most ``CONVLENS_MAX_FILTER_WORK`` element operations (the
+element-wise passes it makes over the image times the output values; a
+pass costs about 0.3-1 ns per value on a CPU, so the default is seconds of work).
 
 Example:
     >>> with weight_budget(10):
@@ -31,9 +39,14 @@ from typing import Any, Iterator, Sequence
 
 from .errors import LimitExceededError
 
-__all__ = ["JSON_MAX_DEPTH", "check_json_depth", "claim_weight", "limit", "weight_budget"]
+__all__ = ["JSON_MAX_DEPTH", "check_count", "check_json_depth", "check_size", "claim_weight", "limit", "weight_budget"]
 
-DEFAULTS = {"CONVLENS_MAX_MEMBER_BYTES": 4 << 30, "CONVLENS_MAX_JSON_BYTES": 64 << 20}
+DEFAULTS = {
+    "CONVLENS_MAX_MEMBER_BYTES": 4 << 30,
+    "CONVLENS_MAX_JSON_BYTES": 64 << 20,
+    "CONVLENS_MAX_WINDOW_PIXELS": 1 << 24,
+    "CONVLENS_MAX_FILTER_WORK": 1 << 34,
+}
 JSON_MAX_DEPTH = 100  # Keras configs nest ~10 levels; a Functional model inside a model ~20
 
 _budget: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("convlens_weight_budget", default=None)
@@ -49,11 +62,20 @@ def limit(name: str, default: int | None = None) -> int:
 
 def check_size(size: int, name: str, what: str) -> None:
     """Refuse ``size`` bytes of ``what`` when it exceeds the limit ``name``."""
+    check_count(size, name, what, "bytes", "if the file is trusted, raise")
+
+
+def check_count(count: int, name: str, what: str, unit: str, advice: str = "raise") -> None:
+    """Refuse ``count`` ``unit`` of ``what`` when it exceeds the limit ``name``; ``advice`` leads the remedy.
+
+    Example:
+        >>> check_count(9, "CONVLENS_MAX_FILTER_WORK", "a filter", "element operations")
+    """
     cap = limit(name)
-    if size > cap:
+    if count > cap:
         raise LimitExceededError(
-            f"{what} would take {size:,} bytes, over the limit of {cap:,} bytes; if the file is trusted, raise the "
-            f"limit with the environment variable {name}=<bytes>."
+            f"{what} would take {count:,} {unit}, over the limit of {cap:,} {unit}; {advice} the limit with the "
+            f"environment variable {name}=<{unit.split()[-1]}>."
         )
 
 

@@ -86,6 +86,8 @@ def test_sigma_list_with_compare(gray_png, tmp_path):
         (["mean", "--times", "1,2"], ["2 results", "--compare"]),
         (["mean", "--times", "0"], ["times", "0"]),
         (["mean", "--border", "zero"], ["'zero'", "reflect"]),
+        (["mean", "--size", "99999"], ["size=99999", "CONVLENS_MAX_WINDOW_PIXELS"]),
+        (["dilate", "--radius", "100000", "--footprint", "disc"], ["radius=100000", "over the limit"]),
     ],
 )
 def test_bad_options_give_clear_errors_and_leave_the_output_alone(gray_png, tmp_path, args, words):
@@ -112,3 +114,14 @@ def test_to_uint8_clips_and_scales():
     np.testing.assert_array_equal(to_uint8(np.array([-3.0, 12.4, 300.0, np.nan])), [0, 12, 255, 0])
     np.testing.assert_array_equal(to_uint8(np.array([-2.0, 1.0, 0.0]), signed=True), [255, 128, 0])
     np.testing.assert_array_equal(to_uint8(np.zeros(3), signed=True), [0, 0, 0])
+
+
+@pytest.mark.parametrize("args", [["gaussian", "--sigma", "1e8"], ["median", "--size", "2001"]])
+def test_windows_wider_than_the_image_are_folded_to_it(gray_png, tmp_path, args):
+    # What such a window sees of a 24 x 32 image is the image's periodic extension: computed at once.
+    path, pixels = gray_png
+    result = run(path, *args, "-o", tmp_path / "wide.png")
+    assert result.exit_code == 0, result.output
+    written = np.asarray(Image.open(tmp_path / "wide.png")).astype(np.float64)
+    expected = np.median(pixels) if args[0] == "median" else pixels.mean()
+    assert abs(written.mean() - expected) < 3

@@ -8,7 +8,7 @@ import socket
 import numpy as np
 import pytest
 
-from convlens.datasets import mnist
+from convlens.datasets import fashion_mnist, mnist
 from convlens.datasets.download import DownloadError, download
 from convlens.datasets.sources import DatasetNotFoundError, locate
 
@@ -129,3 +129,53 @@ def test_malformed_url_is_a_download_error(tmp_path, url, error):
     with pytest.raises(DownloadError, match=error):
         download(url, tmp_path / "file.gz", "0" * 64, verbose=False)
     assert leftovers(tmp_path) == []
+
+
+class _Endless(http.server.BaseHTTPRequestHandler):
+    """Streams up to 200 MB for any file, with no Content-Length, counting what it manages to send."""
+
+    sent = 0
+    announce: int | None = None
+
+    def do_GET(self):  # noqa: N802 - the base class's name
+        self.send_response(200)
+        if self.announce is not None:
+            self.send_header("Content-Length", str(self.announce))
+        self.end_headers()
+        block = b"x" * (1 << 16)
+        try:
+            for _ in range(200 * 16):  # 200 MB
+                self.wfile.write(block)
+                type(self).sent += len(block)
+        except OSError:  # the client hung up
+            pass
+        self.close_connection = True
+
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+
+def test_a_mirror_sending_more_than_the_file_is_cut_off_early(serve, tmp_path):
+    _Endless.sent, _Endless.announce = 0, None
+    url = serve(tmp_path, handler=_Endless) + "file.gz"
+    target = tmp_path / "out" / "file.gz"
+    target.parent.mkdir()
+    with pytest.raises(DownloadError, match="sends more than the file's 100,000 bytes"):
+        download(url, target, "0" * 64, size=100_000, verbose=False)
+    assert leftovers(target.parent) == []
+    # The client stopped reading at 100,001 bytes; the server got no further than the socket buffers hold.
+    assert _Endless.sent < 32 << 20
+
+
+def test_a_mirror_announcing_more_than_the_file_is_refused_before_the_body(serve, tmp_path):
+    _Endless.sent, _Endless.announce = 0, 200 << 20
+    url = serve(tmp_path, handler=_Endless) + "file.gz"
+    with pytest.raises(DownloadError, match="announces 209,715,200 bytes; the file has 9,912,422"):
+        download(url, tmp_path / "file.gz", "0" * 64, size=9_912_422, verbose=False)
+    assert leftovers(tmp_path) == []
+
+
+def test_known_sizes_are_the_originals(shared_data):
+    for dataset, folder in [(mnist.MNIST, "mnist"), (fashion_mnist.FASHION_MNIST, "fashion-mnist")]:
+        for file in dataset.files:
+            assert file.size_gz == (shared_data / folder / file.gz_name).stat().st_size

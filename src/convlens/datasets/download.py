@@ -38,10 +38,15 @@ def download(
     destination: str | os.PathLike,
     sha256: str,
     *,
+    size: int | None = None,
     timeout: float = DOWNLOAD_TIMEOUT_S,
     verbose: bool = True,
 ) -> Path:
     """Download ``url`` to ``destination`` if its SHA-256 is ``sha256``.
+
+    With ``size`` known, a mirror that announces or sends more bytes is
+    refused as soon as it does: at most ``size + 1`` bytes are read, so a
+    mirror streaming endless data costs no more than the real file.
 
     Shows a progress bar when ``verbose`` and standard error is a terminal.
 
@@ -49,6 +54,7 @@ def download(
         url: The file to fetch.
         destination: Where the verified file goes; its folder must exist.
         sha256: Expected hex digest of the file.
+        size: Expected bytes of the file, or None if unknown (no cap).
         timeout: Seconds to wait for the connection and for each read.
         verbose: Whether to print the URL and show progress.
 
@@ -69,7 +75,7 @@ def download(
     if verbose:
         print(f"Downloading data from {url}")
     with atomic_write(destination) as out:
-        digest, received = _fetch(url, out, timeout=timeout, verbose=verbose)
+        digest, received = _fetch(url, out, size=size, timeout=timeout, verbose=verbose)
         if digest != sha256:
             raise DownloadError(
                 f"sha256 mismatch: got {digest}, expected {sha256} ({received} bytes received)"
@@ -77,8 +83,12 @@ def download(
     return destination
 
 
-def _fetch(url: str, out: BinaryIO, *, timeout: float, verbose: bool) -> tuple[str, int]:
-    """Stream ``url`` into ``out``; return the SHA-256 hex digest and the byte count."""
+def _fetch(url: str, out: BinaryIO, *, size: int | None, timeout: float, verbose: bool) -> tuple[str, int]:
+    """Stream ``url`` into ``out``; return the SHA-256 hex digest and the byte count.
+
+    Reads at most ``size + 1`` bytes when ``size`` is known: one byte more
+    than the file proves the mirror sends something else.
+    """
     digest = hashlib.sha256()
     received = 0
     try:
@@ -87,12 +97,18 @@ def _fetch(url: str, out: BinaryIO, *, timeout: float, verbose: bool) -> tuple[s
             # Content-Length, or None; read before reading the body because
             # http.client counts response.length down as bytes arrive.
             expected = response.length
+            if size is not None and expected is not None and expected > size:
+                raise DownloadError(f"the server announces {expected:,} bytes; the file has {size:,}")
             with _progress(url, expected, verbose) as advance:
-                while block := response.read(_CHUNK):
+                while block := response.read(_CHUNK if size is None else min(_CHUNK, size + 1 - received)):
                     out.write(block)
                     digest.update(block)
                     received += len(block)
                     advance(len(block))
+                    if size is not None and received > size:
+                        raise DownloadError(f"the server sends more than the file's {size:,} bytes; stopped")
+    except DownloadError:
+        raise
     except (OSError, http.client.HTTPException, ValueError) as exc:
         # URLError, HTTPError and timeouts are OSErrors; IncompleteRead is an
         # HTTPException; a malformed URL is a ValueError.

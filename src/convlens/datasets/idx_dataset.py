@@ -32,6 +32,8 @@ class IDXFile:
         shape: The array shape the file holds.
         sha256_gz: SHA-256 of the original ``.gz`` distribution file.
         sha256_raw: SHA-256 of the decompressed file.
+        size_gz: Bytes of the ``.gz`` file, or None if unknown: a download
+            stops reading once a mirror sends more.
 
     Example:
         >>> IDXFile("t10k-labels-idx1-ubyte", (10000,), "f7ae...", "ff7b...").gz_name
@@ -42,6 +44,7 @@ class IDXFile:
     shape: tuple[int, ...]
     sha256_gz: str
     sha256_raw: str
+    size_gz: int | None = None
 
     @property
     def gz_name(self) -> str:

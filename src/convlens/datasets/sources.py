@@ -143,7 +143,7 @@ def locate(
         for base in bases:
             url = base + file.gz_name
             try:
-                downloads.download(url, cache / file.gz_name, file.sha256_gz, verbose=verbose)
+                downloads.download(url, cache / file.gz_name, file.sha256_gz, size=file.size_gz, verbose=verbose)
             except downloads.DownloadError as exc:
                 failures.append(f"{url}: {exc}")
                 continue

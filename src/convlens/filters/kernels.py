@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import _args
+from .windows import check_window_pixels
 
 
 def _constant(rows) -> np.ndarray:
@@ -67,6 +68,7 @@ def gaussian_1d(sigma: float, truncate: float = 4.0) -> np.ndarray:
         9
     """
     radius = int(truncate * sigma + 0.5)
+    check_window_pixels((1, 2 * radius + 1), f"sigma={sigma:g}, truncate={truncate:g}")
     x = np.arange(-radius, radius + 1)
     phi = np.exp(-0.5 / sigma**2 * x**2)
     return phi / phi.sum()
@@ -128,6 +130,7 @@ def kernel(
     if name == "gaussian":
         sy, sx = _args.float_pair("sigma", sigma)
         truncate = _args.positive_float("truncate", truncate)
+        check_window_pixels(tuple(2 * int(truncate * s + 0.5) + 1 for s in (sy, sx)), f"sigma={sigma!r}")
         return np.outer(gaussian_1d(sy, truncate), gaussian_1d(sx, truncate)).astype(dtype)
     weights = _NAMED[name]
     if name in ("prewitt", "sobel", "scharr"):

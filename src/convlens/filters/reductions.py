@@ -36,7 +36,8 @@ from .windows import Window
 _CPU_BLOCK_VALUES = 2**20
 _CPU_MEDIAN_BLOCK_VALUES = 2**17
 _GPU_BLOCK_VALUES = 2**24
-_GPU_MEDIAN_BLOCK_VALUES = 2**22  # the sorted median stacks every window pixel: 4 M x taps values
+_GPU_MEDIAN_BLOCK_VALUES = 2**22
+_NETWORK_MAX_TAPS = 1024  # larger median windows sort (their selection networks take seconds to build)
 
 
 def weighted_sum(p: torch.Tensor, weights: np.ndarray, stride: tuple[int, int]) -> torch.Tensor:
@@ -81,7 +82,8 @@ def median(
 
     With an even number of pixels it is the upper of the two middle values
     (sorted index ``count // 2``), as in scipy.ndimage.median_filter, so the
-    result is always one of the window's pixels.
+    result is always one of the window's pixels. A folded window's merged
+    pixels count as often as they were merged (``window.counts``).
 
     Args:
         p: padded image ``(N, Hp, Wp, C)``.
@@ -97,11 +99,45 @@ def median(
         >>> median(p, Window(footprint(size=(1, 3))), (1, 1))[0, 0, :, 0].tolist()
         [3.0, 1.0, 4.0]
     """
-    if count is not None:
+    if sorts(window, count is not None):
+        if count is None:
+            count = torch.tensor(float(window.tap_counts().sum()), dtype=p.dtype, device=p.device)
         return _median_sorted(p, window, stride, count)
     if window.shape == (3, 3) and window.mask.all():
         return _median_3x3(p, stride)
     return _median_network(p, window, stride)
+
+
+def sorts(window: Window, ignore: bool) -> bool:
+    """Whether the median sorts the window's pixels rather than running a selection network.
+
+    Sorting serves the windows a fixed network cannot (a rank that varies near
+    the edges with ``border="ignore"``, pixels counted more than once) and
+    large windows, whose networks would take long to build.
+    """
+    return ignore or window.merged or int(np.count_nonzero(window.mask)) > _NETWORK_MAX_TAPS
+
+
+def passes(window: Window, op: str, ignore: bool = False) -> int:
+    """About how many element-wise passes over the output ``op`` makes with ``window`` (for the work limit).
+
+    Example:
+        >>> from .windows import footprint
+        >>> passes(Window(footprint(size=5)), "max"), passes(Window(footprint(size=3)), "median")
+        (10, 18)
+    """
+    taps = int(np.count_nonzero(window.mask))
+    if op in ("sum", "mean"):
+        factors = _separate(window.weight_array())
+        return sum(map(np.count_nonzero, factors)) if factors is not None else taps
+    if op in ("max", "min"):
+        return sum(window.shape) if window.mask.all() else taps
+    if sorts(window, ignore):  # stacking, then a sort of about log2(taps) passes over the stack
+        return taps * max(1, math.ceil(math.log2(taps)))
+    if window.shape == (3, 3) and window.mask.all():
+        return 18
+    depth = max(1, math.ceil(math.log2(taps)))
+    return max(1, taps * depth * (depth + 1) // 4)  # Batcher's network size, an upper bound for the pruned one
 
 
 def by_row_blocks(
@@ -111,13 +147,15 @@ def by_row_blocks(
     reduce: Callable[[torch.Tensor, slice], torch.Tensor],
     *,
     median: bool = False,
+    stacked: int = 1,
 ) -> torch.Tensor:
     """Runs ``reduce(p_rows, out_rows)`` on blocks of output rows and stitches the blocks.
 
     ``p_rows`` is the slice of the padded image that the output rows
     ``out_rows`` (a slice) read. Blocks bound the working set of a chain of
     passes (cache on a CPU, memory for the sorted median); the median's many
-    live intermediates get smaller blocks.
+    live intermediates get smaller blocks, and a reduction that stacks
+    ``stacked`` values per output (the sorted median) blocks that much smaller.
 
     Example:
         >>> from .windows import footprint
@@ -132,7 +170,7 @@ def by_row_blocks(
         budget = _CPU_MEDIAN_BLOCK_VALUES if median else _CPU_BLOCK_VALUES
     else:
         budget = _GPU_MEDIAN_BLOCK_VALUES if median else _GPU_BLOCK_VALUES
-    block = max(1, budget // (n * wo * c))
+    block = max(1, budget // (n * wo * c * stacked))
     if block >= ho:
         return reduce(p, slice(0, ho))
     out = p.new_empty((n, ho, wo, c))
@@ -290,13 +328,49 @@ def _selection_network(n: int, rank: int) -> tuple[tuple[int, int, bool, bool], 
 
 
 def _median_sorted(p: torch.Tensor, window: Window, stride, count: torch.Tensor) -> torch.Tensor:
-    """border="ignore": stack the window's pixels, sort them, pick the middle of those inside.
+    """Stack the window's pixels, sort them, pick the one at rank ``count // 2``.
 
-    The number of real pixels varies near the edges, so the rank varies per
-    pixel and a fixed selection network does not apply.
+    ``count`` is the number of pixels that count: per output position with
+    border="ignore" (the rank varies near the edges, so a fixed selection
+    network does not apply), else the window's total. Each pixel counts
+    ``window.counts`` times; the +inf standing for missing pixels sorts last.
     """
-    out = out_size(p.shape[1:3], window.shape, stride)
-    values = torch.stack([_view(p, tap, out, stride) for tap in window.taps], dim=-1)  # (N, Ho, Wo, C, K)
-    rank = torch.div(count, 2, rounding_mode="floor").long().expand(values.shape[:-1])
-    picked = values.sort(dim=-1).values.gather(-1, rank[..., None])[..., 0]
+    (kh, kw), (sy, sx) = window.shape, stride
+    flat = torch.as_tensor(np.flatnonzero(window.mask), device=p.device)
+    # One gather from the windows' view (N, Ho, Wo, C, kh, kw), not one view per pixel.
+    values = p.unfold(1, kh, sy).unfold(2, kw, sx).flatten(-2).index_select(-1, flat)  # (N, Ho, Wo, C, K)
+    rank = torch.div(count, 2, rounding_mode="floor").expand(values.shape[:-1])
+    if window.merged:
+        weights = torch.as_tensor(window.counts.ravel()[flat.cpu().numpy()], dtype=p.dtype, device=p.device)
+        picked = _weighted_rank(values, weights, rank, p)
+    else:  # kthvalue selects without sorting
+        picked = _kth_smallest(values, rank.long())
     return torch.where(values.isnan().any(-1), math.nan, picked)
+
+
+def _weighted_rank(values: torch.Tensor, weights: torch.Tensor, rank: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+    """The value at ``rank`` when each of the K values along the last axis counts ``weights[k]`` times.
+
+    It is the smallest pixel value ``v`` of ``p`` with more than ``rank``
+    weighted values ``<= v``: a bisection over ``p``'s sorted distinct values,
+    about log2(pixels) passes over the stack where sorting every window
+    would take far longer (a folded window comes from a small image, so
+    ``p`` has few distinct values).
+    """
+    candidates = torch.unique(p[~p.isnan()])  # sorted
+    lo = torch.zeros(values.shape[:-1], dtype=torch.long, device=p.device)
+    hi = torch.full_like(lo, candidates.numel() - 1)
+    while bool((lo < hi).any()):
+        mid = torch.div(lo + hi, 2, rounding_mode="floor")
+        below = (values <= candidates[mid][..., None]).to(weights.dtype) @ weights
+        enough = below > rank
+        hi = torch.where(enough, mid, hi)
+        lo = torch.where(enough, lo, mid + 1)
+    return candidates[lo]
+
+
+def _kth_smallest(values: torch.Tensor, rank: torch.Tensor) -> torch.Tensor:
+    """The ``rank``-th smallest (from 0) along the last axis, with a rank per position."""
+    if rank.numel() and bool((rank == rank.reshape(-1)[0]).all()):
+        return values.kthvalue(int(rank.reshape(-1)[0]) + 1, dim=-1).values
+    return values.sort(dim=-1).values.gather(-1, rank[..., None])[..., 0]

@@ -4,14 +4,18 @@ neighbourhood into an output pixel. Every named filter is a few lines over it.""
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable, Optional, Union
 
 import numpy as np
 import torch
 
-from . import _args, layout, reductions
+from . import _args, layout, reach, reductions
 from .borders import BORDERS, pad
 from .windows import Window, build_window
+
+# A window, or a window that depends on the image it slides over: ``(H, W) -> Window``,
+# already folded to the image's reach (see ``reach``); None asks for the unfolded window.
+WindowLike = Union[Window, Callable[[Optional[tuple]], Window]]
 
 OPS = ("sum", "max", "min", "mean", "median")
 PADDINGS = ("same", "valid")
@@ -100,7 +104,7 @@ def slide(
 
 def run_window(
     image: Any,
-    window: Window,
+    window: WindowLike,
     ops: tuple[str, ...],
     *,
     stride: Any = 1,
@@ -112,6 +116,7 @@ def run_window(
     """Validates the options, then applies the window operations ``ops`` in turn, ``times`` times.
 
     ``ops=("min", "max")`` is an opening; ``("sum",)`` with a weights window a correlation.
+    ``window`` may be a function of the image's ``(H, W)`` (see ``WindowLike``).
 
     Example:
         >>> import numpy as np
@@ -150,7 +155,7 @@ def check_options(*, stride: Any = 1, padding: str = "same", border: str, cval: 
 def filter_batch(
     x: torch.Tensor,
     op: str,
-    window: Window,
+    window: WindowLike,
     *,
     stride: tuple[int, int] = (1, 1),
     padding: str = "same",
@@ -159,6 +164,11 @@ def filter_batch(
 ) -> torch.Tensor:
     """``slide`` on a float ``(N, H, W, C)`` tensor with validated arguments.
 
+    A window wider than the image is folded to what the image can use
+    (``reach.fold``: the same result, at the cost of a window at most
+    ``2 H + 1`` by ``2 W + 1``), and the work is checked against
+    ``CONVLENS_MAX_FILTER_WORK`` before anything is allocated.
+
     Example:
         >>> from .windows import footprint
         >>> x = torch.ones(1, 3, 4, 1)
@@ -166,6 +176,15 @@ def filter_batch(
         [[4.0, 6.0, 6.0, 4.0], [6.0, 9.0, 9.0, 6.0], [4.0, 6.0, 6.0, 4.0]]
     """
     ignore = border == "ignore" and padding == "same"
+    shape = tuple(x.shape[1:3])
+    if padding == "same":
+        window = window(shape) if callable(window) else reach.fold(window, shape, border)
+    elif callable(window):
+        window = window(None)
+    if padding == "same" or (x.shape[1] >= window.shape[0] and x.shape[2] >= window.shape[1]):
+        padded = (shape[0] + 2 * window.radius[0], shape[1] + 2 * window.radius[1])
+        out = reductions.out_size(padded if padding == "same" else shape, window.shape, stride)
+        reach.check_work(window, op, tuple(x.shape), out, ignore=ignore)
     if padding == "same":
         p = pad(x, window.radius, "constant" if ignore else border, _IGNORE_FILL[op] if ignore else cval)
     else:
@@ -178,7 +197,7 @@ def filter_batch(
     weights = window.weight_array()
     inside = None  # with border="ignore": the pixel count (median) or weight (mean) inside the image
     if op == "median" and ignore:
-        inside = _inside(x, window.mask.astype(np.float64), window.radius, stride)
+        inside = _inside(x, window.tap_counts(), window.radius, stride)
     elif op == "mean" and ignore:
         inside = _inside(x, weights, window.radius, stride)
     elif op == "mean":  # every window is full: fold 1 / sum(w) into the weights, saving a pass
@@ -192,7 +211,8 @@ def filter_batch(
         total = reductions.weighted_sum(part, weights, stride)
         return total if inside is None else total.div_(inside[:, rows])
 
-    return reductions.by_row_blocks(p, window, stride, reduce, median=op == "median")
+    stacked = len(window.taps) if op == "median" and reductions.sorts(window, ignore) else 1
+    return reductions.by_row_blocks(p, window, stride, reduce, median=op == "median", stacked=stacked)
 
 
 def _inside(x: torch.Tensor, weights: np.ndarray, radius: tuple[int, int], stride: tuple[int, int]) -> torch.Tensor:

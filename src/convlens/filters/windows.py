@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .. import limits
 from . import _args
 
 FOOTPRINTS = ("square", "disc", "cross")
@@ -55,6 +56,7 @@ def footprint(kind: str = "square", *, size: Any = None, radius: Any = None) -> 
         ry, rx = (s // 2 for s in _args.int_pair("size", size, minimum=1, odd=True))
     else:
         ry, rx = _args.int_pair("radius", 1 if radius is None else radius, minimum=0)
+    check_window_pixels((2 * ry + 1, 2 * rx + 1), describe(size=size, radius=radius))
     if kind == "square":
         return np.ones((2 * ry + 1, 2 * rx + 1), dtype=bool)
     if ry != rx:
@@ -77,6 +79,10 @@ class Window:
             ``kh`` and ``kw`` are odd.
         weights: ``(kh, kw)`` float64 array for weighted sums (zero where
             ``mask`` is False), or None for plain windows.
+        counts: ``(kh, kw)`` how many times each pixel counts (a median's
+            multiplicity), where a window folded to a small image merged
+            pixels (see ``reach``); None: once each.
+        origin: the arguments that made the window, for error messages.
 
     Example:
         >>> Window(footprint("square", size=3)).radius
@@ -85,6 +91,8 @@ class Window:
 
     mask: np.ndarray
     weights: np.ndarray | None = None
+    counts: np.ndarray | None = None
+    origin: str = "the window"
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -99,9 +107,18 @@ class Window:
         """``(row, col)`` offsets of the pixels in the window, from its top-left corner."""
         return [(int(r), int(c)) for r, c in np.argwhere(self.mask)]
 
+    @property
+    def merged(self) -> bool:
+        """Whether some pixel counts more than once (a folded window)."""
+        return self.counts is not None and bool((self.counts > 1).any())
+
+    def tap_counts(self) -> np.ndarray:
+        """How many times each pixel counts: ``counts``, or 1 on the footprint."""
+        return self.mask.astype(np.float64) if self.counts is None else self.counts
+
     def weight_array(self) -> np.ndarray:
-        """The weights, or 1 on the footprint for plain windows (a sum)."""
-        return self.mask.astype(np.float64) if self.weights is None else self.weights
+        """The weights, or each pixel's count for plain windows (a sum)."""
+        return self.tap_counts() if self.weights is None else self.weights
 
 
 def build_window(*, size: Any = None, radius: Any = None, kind: Any = "square", weights: Any = None) -> Window:
@@ -123,7 +140,7 @@ def build_window(*, size: Any = None, radius: Any = None, kind: Any = "square", 
             )
         return weights_window(weights)
     if isinstance(kind, str):
-        return Window(footprint(kind, size=size, radius=radius))
+        return Window(footprint(kind, size=size, radius=radius), origin=describe(kind, size, radius))
     if size is not None or radius is not None:
         raise ValueError(
             "A footprint array defines the window by its shape; leave `size` and `radius` unset. "
@@ -136,7 +153,7 @@ def build_window(*, size: Any = None, radius: Any = None, kind: Any = "square", 
         )
     if not mask.any():
         raise ValueError("`footprint` must contain at least one True pixel. Received: an all-False footprint")
-    return Window(mask.astype(bool))
+    return Window(mask.astype(bool), origin=f"footprint={_brief(kind)}")
 
 
 def weights_window(weights: Any, arg: str = "weights") -> Window:
@@ -149,7 +166,21 @@ def weights_window(weights: Any, arg: str = "weights") -> Window:
     w = _odd_2d(arg, weights).astype(np.float64)
     if not np.isfinite(w).all() or not w.any():
         raise ValueError(f"`{arg}` must be finite and not all zero. Received: {arg}={_brief(weights)}")
-    return Window(w != 0, w)
+    return Window(w != 0, w, origin=f"{arg}={_brief(weights)}")
+
+
+def describe(kind: Any = "square", size: Any = None, radius: Any = None) -> str:
+    """The window arguments as a user gave them, e.g. ``"size=2001"`` or ``"footprint='disc', radius=9"``."""
+    given = [f"size={size!r}"] if size is not None else [f"radius={radius!r}"] if radius is not None else []
+    return ", ".join(([f"footprint={kind!r}"] if kind != "square" else []) + given) or "the default 3x3 window"
+
+
+def check_window_pixels(shape: tuple[int, int], origin: str) -> None:
+    """Refuse a window of ``shape`` over ``CONVLENS_MAX_WINDOW_PIXELS`` pixels before it is built."""
+    limits.check_count(
+        shape[0] * shape[1], "CONVLENS_MAX_WINDOW_PIXELS", f"the window of {origin} ({shape[0]}x{shape[1]})",
+        "pixels", "use a smaller window, or raise",
+    )
 
 
 def _odd_2d(arg: str, value: Any) -> np.ndarray:

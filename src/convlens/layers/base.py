@@ -327,6 +327,9 @@ class Layer(nn.Module):
             # NumPy arrays and Python lists become torch tensors, as on Keras's torch backend
             # (the result stays a torch tensor: that is what the rest of a torch program expects).
             x = to_tensor(x, device=_first_device(self))
+            if x.dtype == torch.float64 and self.dtype_name != "float64":
+                # Keras converts array inputs to the layer's compute dtype; a layer with weights follows them below.
+                x = x.to(getattr(torch, self.dtype_name.removeprefix("mixed_")))
             args = (x, *args[1:])
         if isinstance(x, torch.Tensor):
             if not self.built:

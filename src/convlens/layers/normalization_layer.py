@@ -7,6 +7,8 @@ Keras does; only the axes they reduce over differ.
 
 from __future__ import annotations
 
+import math
+
 from typing import Any, Sequence
 
 import torch
@@ -134,7 +136,8 @@ class GroupNormalization(_Standardize):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         moved = x.movedim(self.axis, -1)  # (N, ..., C)
         channels = moved.shape[-1]
-        grouped = moved.reshape(moved.shape[0], -1, self.groups, channels // self.groups)  # (N, S, G, C/G)
+        spatial = math.prod(moved.shape[1:-1])  # given, not -1: an empty batch leaves -1 undetermined
+        grouped = moved.reshape(moved.shape[0], spatial, self.groups, channels // self.groups)  # (N, S, G, C/G)
         y = self._normalize(grouped, (1, 3), (1, 1, self.groups, channels // self.groups))
         return y.reshape(moved.shape).movedim(-1, self.axis)
 

@@ -25,6 +25,7 @@ from typing import Iterator
 import h5py
 import numpy as np
 
+from ..errors import FileFormatError
 from ..layers.base import Layer
 from ..layers.naming import snake_case
 
@@ -99,6 +100,7 @@ def read_weights(h5: h5py.File, model: Layer, where: str) -> list[tuple[Layer, l
         ...     [(layer.name, [a.shape for a in arrays]) for layer, arrays in read_weights(h5, model, "m.weights.h5")]
         [('out', [(3, 2), (2,)])]
     """
+    refuse_links(h5, where)
     found: list[tuple[Layer, list[np.ndarray]]] = []
     expected_groups = set()
     for path, obj in _entries(model):
@@ -118,6 +120,56 @@ def read_weights(h5: h5py.File, model: Layer, where: str) -> list[tuple[Layer, l
                                 for i, shape in enumerate(shapes)]))
     _reject_leftovers(h5, expected_groups, where)
     return found
+
+
+def refuse_links(h5: h5py.File, where: str) -> None:
+    """Refuse a file that keeps anything outside itself, before any of it is read.
+
+    Every link of the file is walked without being followed: a soft link, an
+    external link (which h5py would follow into another file, a FIFO or a
+    device, and hang there) or a dataset whose data lies elsewhere (external
+    storage, a virtual dataset mapping other files) is refused. Weights files
+    written by Keras or convlens hold none of them.
+
+    Raises:
+        FileFormatError: naming ``where``, the H5 path and the link.
+
+    Example:
+        >>> import io
+        >>> with h5py.File(io.BytesIO(), "w") as h5:
+        ...     h5["elsewhere"] = h5py.ExternalLink("other.h5", "/weights")
+        ...     refuse_links(h5, "m.h5")
+        Traceback (most recent call last):
+        ...
+        convlens.errors.FileFormatError: m.h5: elsewhere is an ExternalLink to other.h5:/weights; ...
+    """
+    try:
+        _refuse_outside_data(h5, where)
+    except FileFormatError:
+        raise
+    except (OSError, KeyError, RuntimeError, SystemError, TypeError, ValueError) as error:
+        # A damaged link table surfaces as any of these (SystemError: h5py's lock exiting with the error set).
+        raise FileFormatError(f"{where}: its HDF5 link table is damaged: {error}") from None
+
+
+def _refuse_outside_data(h5: h5py.File, where: str) -> None:
+    links: list[tuple[str, object]] = []
+    h5.visititems_links(lambda name, link: links.append((name, link)))  # walks hard links only
+    for name, link in links:
+        if isinstance(link, h5py.ExternalLink):
+            target = f" to {link.filename}:{link.path}"
+        elif isinstance(link, h5py.SoftLink):
+            target = f" to {link.path}"
+        else:
+            item = h5[name]  # a hard link all the way: opening it reads only this file
+            if not (isinstance(item, h5py.Dataset) and (item.external or item.is_virtual)):
+                continue
+            link, target = "dataset whose data lies in other files", ""
+        kind = link if isinstance(link, str) else type(link).__name__
+        raise FileFormatError(
+            f"{where}: {name} is {'an' if kind[0] in 'AEIOU' else 'a'} {kind}{target}; convlens reads only data "
+            "stored in the file itself and never follows links."
+        )
 
 
 def _refuse_link(group: h5py.Group, name: str, path: str, where: str) -> None:

@@ -403,6 +403,13 @@ class Trainer:
         verbose = resolve_verbose(verbose)
         batch_size = _positive_or_none("batch_size", batch_size)
         target = resolve_device(device, self.device)
+        if is_array(x) and np.ndim(x) > 1 and len(x) == 0:
+            # No samples, no outputs: the model's empty output, of the right shape (Keras means the same, though
+            # its own predict fails on it); evaluate still refuses, as a loss over no samples is undefined.
+            self._move_to(target)
+            empty = conform_input(as_tensor(x, "x"), expected_input_shape(self), self.name).to(target)
+            with self._mode(training=False), torch.inference_mode():
+                return _concatenate([self(empty)])  # type: ignore[operator]
         data = self._inputs(x, None, "x", need_y=False)
         self._move_to(target)
         batches = self._batches(data, target, batch_size, False, _positive_or_none("steps", steps))
