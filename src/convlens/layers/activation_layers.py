@@ -69,6 +69,8 @@ class PReLU(Layer):
         (1, 1, 3)
     """
 
+    weight_options = ("alpha",)
+
     def __init__(self, alpha_initializer: Any = "Zeros", shared_axes: int | Sequence[int] | None = None,
                  alpha_regularizer: Any = None, alpha_constraint: Any = None, **kwargs: Any) -> None:
         self.alpha_initializer = initializers.get(alpha_initializer)

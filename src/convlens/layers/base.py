@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -24,7 +25,9 @@ import torch
 from torch import nn
 
 from .. import limits
+from . import constraints as constraints_lib
 from . import initializers
+from . import regularizers as regularizers_lib
 from .keras_tensor import is_symbolic, symbolic_call
 from .naming import snake_case, unique_name
 
@@ -55,6 +58,8 @@ class WeightSpec:
     trainable: bool
     to_keras: Convert = _identity  # torch layout → Keras layout
     to_torch: Convert = _identity  # Keras layout → torch layout
+    regularizer: Any = None  # penalty on the Keras-layout weight, added to `losses` (Keras's variable.regularizer)
+    constraint: Any = None  # projection of the Keras-layout weight after each optimizer step
 
 
 @dataclass(frozen=True)
@@ -70,19 +75,6 @@ class InputSpec:
 # convlens implements the behaviour they select and nothing else.
 _KERAS_ONLY_DEFAULTS: dict[str, tuple[Any, ...]] = {
     "data_format": (None, "channels_last"),
-    "kernel_regularizer": (None,),
-    "bias_regularizer": (None,),
-    "activity_regularizer": (None,),
-    "kernel_constraint": (None,),
-    "bias_constraint": (None,),
-    "depthwise_regularizer": (None,),
-    "pointwise_regularizer": (None,),
-    "depthwise_constraint": (None,),
-    "pointwise_constraint": (None,),
-    "beta_regularizer": (None,),
-    "gamma_regularizer": (None,),
-    "beta_constraint": (None,),
-    "gamma_constraint": (None,),
     "lora_rank": (None,),
     "lora_alpha": (None,),
     "quantization_config": (None,),
@@ -94,6 +86,15 @@ _KERAS_ONLY_DEFAULTS: dict[str, tuple[Any, ...]] = {
     "renorm_clipping": (None,),
     "renorm_momentum": (0.99,),
 }
+
+
+# Layers holding losses from `add_loss` (activity regularizers among them) until their next outermost call, and the
+# number of weights created with a regularizer: while both are empty, `losses` costs nothing per step.
+_LOSS_HOLDERS: "weakref.WeakSet[Layer]" = weakref.WeakSet()
+_REGULARIZED_WEIGHTS = 0
+# Depth of nested layer calls: a call at depth 0 (the model's, or a lone layer's) starts afresh, as Keras clears
+# the losses of the layer that enters a call and of its sublayers.
+_CALL_DEPTH = 0
 
 
 def standardize_tuple(value: int | Sequence[int], n: int, arg: str, *, allow_zero: bool = False) -> tuple[int, ...]:
@@ -158,6 +159,11 @@ class Layer(nn.Module):
     """
 
     input_spec: InputSpec | None = None
+    #: The weights whose regularizer and constraint the constructor takes, as Keras names them: a prefix
+    #: ``p`` adds ``p_regularizer`` and ``p_constraint`` (for the weight named ``p`` or ``p_kernel``).
+    weight_options: tuple[str, ...] = ()
+    #: Whether ``get_config`` always writes ``activity_regularizer`` (Keras's convolutions), not only when set.
+    writes_activity_regularizer = False
 
     def __init__(
         self,
@@ -168,10 +174,21 @@ class Layer(nn.Module):
         batch_shape: Sequence[int | None] | None = None,
         trainable: bool = True,
         dtype: Any = None,
+        activity_regularizer: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__()
         cls = type(self).__name__
+        options = {"activity_regularizer": (regularizers_lib, activity_regularizer)}
+        for prefix in self.weight_options:
+            for kind, lib in (("regularizer", regularizers_lib), ("constraint", constraints_lib)):
+                options[f"{prefix}_{kind}"] = (lib, kwargs.pop(f"{prefix}_{kind}", None))
+        for key, (lib, value) in options.items():
+            try:
+                setattr(self, key, lib.get(value))
+            except ValueError as error:
+                raise ValueError(f"{cls}: invalid `{key}`: {error}") from None
+        self._losses: list[torch.Tensor] = []
         for key in list(kwargs):
             if key in _KERAS_ONLY_DEFAULTS:
                 value = kwargs.pop(key)
@@ -233,6 +250,8 @@ class Layer(nn.Module):
         dtype: Any = None,
         to_keras: Convert = _identity,
         to_torch: Convert = _identity,
+        regularizer: Any = None,
+        constraint: Any = None,
     ) -> torch.Tensor:
         """Create a weight: drawn in Keras layout ``shape``, stored in torch layout.
 
@@ -244,6 +263,10 @@ class Layer(nn.Module):
         initializer="random_normal", trainable=True, name="w")`` — the weight
         then lives under the attribute it is assigned to. The initializer
         defaults to Keras's: ``glorot_uniform`` for float weights.
+
+        ``regularizer`` (added to ``losses``) and ``constraint`` (applied after
+        each optimizer step) default to the layer's own options for this weight
+        (``kernel_regularizer`` for ``"kernel"``, see ``weight_options``).
 
         Example:
             >>> from convlens import layers
@@ -271,7 +294,18 @@ class Layer(nn.Module):
             self.register_parameter(attr, nn.Parameter(value))
         else:
             self.register_buffer(attr, value)
-        self._weight_specs.append(WeightSpec(attr, keras_name or attr, trainable, to_keras, to_torch))
+        keras_name = keras_name or attr
+        option = next((p for p in self.weight_options if keras_name in (p, f"{p}_kernel")), None)
+        if regularizer is None and option is not None:
+            regularizer = getattr(self, f"{option}_regularizer")
+        if constraint is None and option is not None:
+            constraint = getattr(self, f"{option}_constraint")
+        spec = WeightSpec(attr, keras_name, trainable, to_keras, to_torch,
+                          regularizers_lib.get(regularizer), constraints_lib.get(constraint))
+        if spec.regularizer is not None:
+            global _REGULARIZED_WEIGHTS
+            _REGULARIZED_WEIGHTS += 1
+        self._weight_specs.append(spec)
         return getattr(self, attr)
 
     def __setattr__(self, key: str, value: Any) -> None:
@@ -342,13 +376,95 @@ class Layer(nn.Module):
         elif is_symbolic(x):  # building a functional model: record the call, compute nothing
             return symbolic_call(self, args, training, kwargs)
         if training is None or bool(training) == self.training:
-            return super().__call__(*args, **kwargs)
+            return self._run(args, kwargs)
         previous = self.training
         self.train(bool(training))
         try:
-            return super().__call__(*args, **kwargs)
+            return self._run(args, kwargs)
         finally:
             self.train(previous)
+
+    def _run(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """``torch.nn.Module.__call__`` (hooks, then ``forward``), with Keras's bookkeeping of added losses."""
+        global _CALL_DEPTH
+        if _CALL_DEPTH == 0 and _LOSS_HOLDERS:
+            self._clear_losses()
+        _CALL_DEPTH += 1
+        try:
+            outputs = super().__call__(*args, **kwargs)
+        finally:
+            _CALL_DEPTH -= 1
+        if self.activity_regularizer is not None:
+            for output in _tensors(outputs):
+                # Divided by the batch size, as Keras does, so its weight against the loss does not depend on it.
+                penalty = torch.as_tensor(self.activity_regularizer(output), dtype=output.dtype, device=output.device)
+                if output.ndim > 0:
+                    rows = output.shape[0]
+                    penalty = penalty / rows if rows else torch.zeros_like(penalty)
+                self.add_loss(penalty)
+        return outputs
+
+    # ---------------------------------------------------------------- losses
+    def add_loss(self, loss: Any) -> None:
+        """Add a scalar loss (a tensor computed in ``call``) to ``losses``, hence to the training loss.
+
+        Example:
+            >>> from convlens import layers
+            >>> class Penalised(layers.Layer):
+            ...     def call(self, x):
+            ...         self.add_loss(x.abs().sum())
+            ...         return x
+            >>> layer = Penalised(); _ = layer(torch.tensor([[1.0, -2.0]]))
+            >>> [loss.item() for loss in layer.losses]
+            [3.0]
+        """
+        added = _tensors(loss)
+        for x in added if isinstance(loss, (list, tuple)) else [loss]:
+            if not isinstance(x, torch.Tensor):
+                raise ValueError("`add_loss()` can only be called from inside `build()` or `call()`, on a tensor "
+                                 f"input. Received invalid value: {x}")
+        self._losses.extend(added)
+        _LOSS_HOLDERS.add(self)
+
+    @property
+    def losses(self) -> list[torch.Tensor]:
+        """The scalar losses of the last call: ``add_loss`` terms (activity regularizers' too), then the weights' penalties.
+
+        As in Keras, the terms of the layer and of its sublayers, with the weight
+        regularizers recomputed from the current weights (trainable ones only).
+
+        Example:
+            >>> from convlens import layers
+            >>> dense = layers.Dense(2, kernel_initializer="ones", kernel_regularizer="l1")
+            >>> dense.build_from_shape((None, 3))
+            >>> [round(loss.item(), 4) for loss in dense.losses]
+            [0.06]
+        """
+        if not (_LOSS_HOLDERS or _REGULARIZED_WEIGHTS):
+            return []
+        layers = [m for m in self.modules() if isinstance(m, Layer)]
+        return [loss for layer in layers for loss in layer._losses] + _weight_penalties(self)
+
+    def _clear_losses(self) -> None:
+        for module in self.modules():
+            if isinstance(module, Layer) and module._losses:
+                module._losses.clear()
+                _LOSS_HOLDERS.discard(module)
+
+    def constrained_weights(self) -> list[tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]]:
+        """Each trainable weight with a constraint (here and in sublayers), with its projection in torch layout.
+
+        The optimizer applies each projection after every update, as Keras's does.
+
+        Example:
+            >>> from convlens import layers
+            >>> dense = layers.Dense(2, kernel_constraint="non_neg"); dense.build_from_shape((None, 3))
+            >>> [(tuple(w.shape), project(-w).min().item()) for w, project in dense.constrained_weights()]
+            [((2, 3), 0.0)]
+        """
+        return [(getattr(layer, spec.attr), functools.partial(_project, spec))
+                for layer in self.modules() if isinstance(layer, Layer)
+                for spec in layer._weight_specs if spec.constraint is not None and spec.trainable]
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Run ``call``, Keras's name for the computation, in a layer written the Keras way.
@@ -537,6 +653,11 @@ class Layer(nn.Module):
         config: dict[str, Any] = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_name}
         if self._declared_input_shape is not None:
             config["batch_shape"] = list(self._declared_input_shape)
+        if self.activity_regularizer is not None or self.writes_activity_regularizer:
+            config["activity_regularizer"] = regularizers_lib.serialize(self.activity_regularizer)
+        for prefix in self.weight_options:
+            config[f"{prefix}_regularizer"] = regularizers_lib.serialize(getattr(self, f"{prefix}_regularizer"))
+            config[f"{prefix}_constraint"] = constraints_lib.serialize(getattr(self, f"{prefix}_constraint"))
         return config
 
     @classmethod
@@ -561,10 +682,41 @@ class Layer(nn.Module):
             default = defaults.get(key, inspect.Parameter.empty)
             if isinstance(default, (tuple, int)) and isinstance(value, list):
                 default = list(default) if isinstance(default, tuple) else [default] * len(value)
-            if value == default or (default is None and value == "linear"):
+            if value == default or (default in (None, inspect.Parameter.empty) and value in (None, "linear")):
                 continue
             shown.append(f"{key}={value!r}")
         return ", ".join(shown)
+
+
+def _tensors(structure: Any) -> list[torch.Tensor]:
+    """The tensors of a tensor or a (nested) list, tuple or dict of them."""
+    if isinstance(structure, torch.Tensor):
+        return [structure]
+    if isinstance(structure, dict):
+        structure = list(structure.values())
+    if isinstance(structure, (list, tuple)):
+        return [t for item in structure for t in _tensors(item)]
+    return []
+
+
+def _weight_penalties(layer: nn.Module) -> list[torch.Tensor]:
+    """The regularizers' terms of the trainable weights of ``layer`` and its sublayers (none below a frozen layer)."""
+    penalties = []
+    if isinstance(layer, Layer):
+        if not layer.trainable:
+            return []
+        for spec in layer._weight_specs:
+            if spec.regularizer is not None and spec.trainable:
+                weight = getattr(layer, spec.attr)
+                penalties.append(torch.as_tensor(spec.regularizer(spec.to_keras(weight)), device=weight.device))
+    for child in layer.children():
+        penalties += _weight_penalties(child)
+    return penalties
+
+
+def _project(spec: WeightSpec, weight: torch.Tensor) -> torch.Tensor:
+    """``spec``'s constraint applied to ``weight`` (torch layout) in Keras's layout, where its ``axis`` has meaning."""
+    return spec.to_torch(spec.constraint(spec.to_keras(weight)))
 
 
 def _first_device(module: nn.Module) -> torch.device | None:

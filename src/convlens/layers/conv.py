@@ -87,6 +87,9 @@ class BaseConv(Layer):
         **kwargs: ``name``, ``input_shape``, ``trainable``, ``dtype``.
     """
 
+    weight_options = ("kernel", "bias")
+    writes_activity_regularizer = True
+
     def __init__(
         self,
         rank: int,

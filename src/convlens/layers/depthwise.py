@@ -40,6 +40,9 @@ class BaseDepthwiseConv(Layer):
         torch.Size([1, 6, 6, 6])
     """
 
+    weight_options = ("depthwise", "bias")
+    writes_activity_regularizer = True
+
     rank = 2
 
     def __init__(
@@ -161,6 +164,8 @@ class BaseSeparableConv(BaseDepthwiseConv):
         >>> SeparableConv2D(4, 3, padding="same")(torch.zeros(1, 8, 8, 3)).shape
         torch.Size([1, 8, 8, 4])
     """
+
+    weight_options = ("depthwise", "pointwise", "bias")
 
     def __init__(
         self,

@@ -32,6 +32,9 @@ class BaseConvTranspose(Layer):
         torch.Size([1, 10, 10, 2])
     """
 
+    weight_options = ("kernel", "bias")
+    writes_activity_regularizer = True
+
     rank = 2
 
     def __init__(

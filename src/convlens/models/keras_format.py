@@ -34,21 +34,10 @@ KERAS_VERSION = "3.15.1"
 # Config keys Keras writes that convlens layers leave out, because convlens
 # implements only the default behaviour they select. Saving adds them so the entry
 # is Keras's own; loading drops them when they hold that default.
-_CONV_ONLY = {"kernel_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
-              "kernel_constraint": None, "bias_constraint": None}
 KERAS_ONLY_KEYS: dict[str, dict[str, Any]] = {
     "InputLayer": {"ragged": False, "optional": False},
-    "Conv1D": _CONV_ONLY, "Conv2D": _CONV_ONLY, "Conv3D": _CONV_ONLY, "Conv2DTranspose": _CONV_ONLY,
-    "DepthwiseConv2D": {"depthwise_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
-                        "depthwise_constraint": None, "bias_constraint": None},
-    "SeparableConv2D": {"depthwise_regularizer": None, "pointwise_regularizer": None, "bias_regularizer": None,
-                        "activity_regularizer": None, "depthwise_constraint": None, "pointwise_constraint": None,
-                        "bias_constraint": None},
-    "Dense": {"kernel_regularizer": None, "bias_regularizer": None, "kernel_constraint": None,
-              "bias_constraint": None, "quantization_config": None},
-    "BatchNormalization": {"beta_regularizer": None, "gamma_regularizer": None, "beta_constraint": None,
-                           "gamma_constraint": None, "synchronized": False, "renorm": False,
-                           "renorm_clipping": None, "renorm_momentum": 0.99},
+    "Dense": {"quantization_config": None},
+    "BatchNormalization": {"synchronized": False, "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99},
 }
 
 # Keras records a build_config only for layers that override `build`; these do not.
