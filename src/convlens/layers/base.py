@@ -30,6 +30,7 @@ from . import initializers
 from . import regularizers as regularizers_lib
 from .keras_tensor import is_symbolic, symbolic_call
 from .naming import snake_case, unique_name
+from .serialization import keras_object
 
 Shape = tuple[int | None, ...]
 Convert = Callable[[torch.Tensor], torch.Tensor]
@@ -135,6 +136,16 @@ def _dtype_name(dtype: Any) -> str:
     return str(dtype)
 
 
+def dtype_policy(name: str) -> dict[str, Any]:
+    """Keras's serialized ``DTypePolicy`` for a dtype name, as layer configs carry it.
+
+    Example:
+        >>> dtype_policy("float32")["config"]
+        {'name': 'float32'}
+    """
+    return keras_object("keras", "DTypePolicy", {"name": name})
+
+
 class Layer(nn.Module):
     """Base class of every convlens layer: a ``torch.nn.Module`` with Keras's contract.
 
@@ -164,6 +175,8 @@ class Layer(nn.Module):
     weight_options: tuple[str, ...] = ()
     #: Whether ``get_config`` always writes ``activity_regularizer`` (Keras's convolutions), not only when set.
     writes_activity_regularizer = False
+    #: Keras config keys of options convlens implements only at their default, written as Keras writes them.
+    keras_config_defaults: dict[str, Any] = {}
 
     def __init__(
         self,
@@ -650,7 +663,7 @@ class Layer(nn.Module):
     # ---------------------------------------------------------------- config
     def get_config(self) -> dict[str, Any]:
         """The constructor arguments, as Keras's ``get_config`` (JSON-serialisable)."""
-        config: dict[str, Any] = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_name}
+        config: dict[str, Any] = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy(self.dtype_name)}
         if self._declared_input_shape is not None:
             config["batch_shape"] = list(self._declared_input_shape)
         if self.activity_regularizer is not None or self.writes_activity_regularizer:
@@ -658,7 +671,7 @@ class Layer(nn.Module):
         for prefix in self.weight_options:
             config[f"{prefix}_regularizer"] = regularizers_lib.serialize(getattr(self, f"{prefix}_regularizer"))
             config[f"{prefix}_constraint"] = constraints_lib.serialize(getattr(self, f"{prefix}_constraint"))
-        return config
+        return {**config, **self.keras_config_defaults}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "Layer":

@@ -47,7 +47,7 @@ def border_pairs(value: Any, rank: int, arg: str) -> Pairs:
 
 
 def _pairs_config(pairs: Pairs) -> Any:
-    return list(pairs[0]) if len(pairs) == 1 else [list(p) for p in pairs]
+    return tuple(pairs[0]) if len(pairs) == 1 else tuple(tuple(p) for p in pairs)  # Keras writes tuples
 
 
 class BaseZeroPadding(Layer):
@@ -75,8 +75,7 @@ class BaseZeroPadding(Layer):
         return F.pad(x, pads)  # (N, *padded, C)
 
     def get_config(self) -> dict[str, Any]:
-        config = {**super().get_config(), "padding": _pairs_config(self.padding)}
-        return {**config, "data_format": "channels_last"} if self.rank > 1 else config
+        return {**super().get_config(), "padding": _pairs_config(self.padding), "data_format": "channels_last"}
 
 
 class BaseCropping(Layer):
@@ -151,7 +150,7 @@ class BaseUpSampling(Layer):
     def get_config(self) -> dict[str, Any]:
         if self.rank == 1:
             return {**super().get_config(), "size": self.size[0]}
-        return {**super().get_config(), "size": list(self.size), "data_format": "channels_last"}
+        return {**super().get_config(), "size": self.size, "data_format": "channels_last"}
 
 
 class ZeroPadding1D(BaseZeroPadding):

@@ -25,6 +25,7 @@ class Dense(Layer):
     """
 
     weight_options = ("kernel", "bias")
+    keras_config_defaults = {"quantization_config": None}
 
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros", **kwargs: Any) -> None:

@@ -129,12 +129,12 @@ class BaseDepthwiseConv(Layer):
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
-            "kernel_size": list(self.kernel_size),
-            "strides": list(self.strides),
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
             "padding": self.padding,
             "depth_multiplier": self.depth_multiplier,
             "data_format": "channels_last",
-            "dilation_rate": list(self.dilation_rate),
+            "dilation_rate": self.dilation_rate,
             "activation": activations_lib.serialize(self.activation),
             "use_bias": self.use_bias,
             "depthwise_initializer": initializers.serialize(self.depthwise_initializer),

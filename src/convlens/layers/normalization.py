@@ -29,6 +29,7 @@ class BatchNormalization(Layer):
     """
 
     weight_options = ("beta", "gamma")
+    keras_config_defaults = {"synchronized": False, "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99}
 
     def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
