@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-import weakref
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -29,8 +28,10 @@ from . import constraints as constraints_lib
 from . import initializers
 from . import regularizers as regularizers_lib
 from .keras_tensor import is_symbolic, symbolic_call
+from .penalties import Penalties, count_regularized_weight
 from .naming import snake_case, unique_name
 from .serialization import keras_object
+from .symbolic import SymbolicCalls, dry_run_shape, first_device
 
 Shape = tuple[int | None, ...]
 Convert = Callable[[torch.Tensor], torch.Tensor]
@@ -89,15 +90,6 @@ _KERAS_ONLY_DEFAULTS: dict[str, tuple[Any, ...]] = {
 }
 
 
-# Layers holding losses from `add_loss` (activity regularizers among them) until their next outermost call, and the
-# number of weights created with a regularizer: while both are empty, `losses` costs nothing per step.
-_LOSS_HOLDERS: "weakref.WeakSet[Layer]" = weakref.WeakSet()
-_REGULARIZED_WEIGHTS = 0
-# Depth of nested layer calls: a call at depth 0 (the model's, or a lone layer's) starts afresh, as Keras clears
-# the losses of the layer that enters a call and of its sublayers.
-_CALL_DEPTH = 0
-
-
 def standardize_tuple(value: int | Sequence[int], n: int, arg: str, *, allow_zero: bool = False) -> tuple[int, ...]:
     """Normalise an int or length-``n`` sequence of positive ints, as Keras does.
 
@@ -146,7 +138,7 @@ def dtype_policy(name: str) -> dict[str, Any]:
     return keras_object("keras", "DTypePolicy", {"name": name})
 
 
-class Layer(nn.Module):
+class Layer(SymbolicCalls, Penalties, nn.Module):
     """Base class of every convlens layer: a ``torch.nn.Module`` with Keras's contract.
 
     Args:
@@ -316,8 +308,7 @@ class Layer(nn.Module):
         spec = WeightSpec(attr, keras_name, trainable, to_keras, to_torch,
                           regularizers_lib.get(regularizer), constraints_lib.get(constraint))
         if spec.regularizer is not None:
-            global _REGULARIZED_WEIGHTS
-            _REGULARIZED_WEIGHTS += 1
+            count_regularized_weight()
         self._weight_specs.append(spec)
         return getattr(self, attr)
 
@@ -372,7 +363,7 @@ class Layer(nn.Module):
                 isinstance(x, list) and not getattr(self, "accepts_list_input", False) and not is_symbolic(x)):
             # NumPy arrays and Python lists become torch tensors, as on Keras's torch backend
             # (the result stays a torch tensor: that is what the rest of a torch program expects).
-            x = to_tensor(x, device=_first_device(self))
+            x = to_tensor(x, device=first_device(self))
             args = (x, *args[1:])
         if isinstance(x, torch.Tensor):
             if not self.built:
@@ -399,85 +390,7 @@ class Layer(nn.Module):
 
     def _run(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """``torch.nn.Module.__call__`` (hooks, then ``forward``), with Keras's bookkeeping of added losses."""
-        global _CALL_DEPTH
-        if _CALL_DEPTH == 0 and _LOSS_HOLDERS:
-            self._clear_losses()
-        _CALL_DEPTH += 1
-        try:
-            outputs = super().__call__(*args, **kwargs)
-        finally:
-            _CALL_DEPTH -= 1
-        if self.activity_regularizer is not None:
-            for output in _tensors(outputs):
-                # Divided by the batch size, as Keras does, so its weight against the loss does not depend on it.
-                penalty = torch.as_tensor(self.activity_regularizer(output), dtype=output.dtype, device=output.device)
-                if output.ndim > 0:
-                    rows = output.shape[0]
-                    penalty = penalty / rows if rows else torch.zeros_like(penalty)
-                self.add_loss(penalty)
-        return outputs
-
-    # ---------------------------------------------------------------- losses
-    def add_loss(self, loss: Any) -> None:
-        """Add a scalar loss (a tensor computed in ``call``) to ``losses``, hence to the training loss.
-
-        Example:
-            >>> from convlens import layers
-            >>> class Penalised(layers.Layer):
-            ...     def call(self, x):
-            ...         self.add_loss(x.abs().sum())
-            ...         return x
-            >>> layer = Penalised(); _ = layer(torch.tensor([[1.0, -2.0]]))
-            >>> [loss.item() for loss in layer.losses]
-            [3.0]
-        """
-        added = _tensors(loss)
-        for x in added if isinstance(loss, (list, tuple)) else [loss]:
-            if not isinstance(x, torch.Tensor):
-                raise ValueError("`add_loss()` can only be called from inside `build()` or `call()`, on a tensor "
-                                 f"input. Received invalid value: {x}")
-        self._losses.extend(added)
-        _LOSS_HOLDERS.add(self)
-
-    @property
-    def losses(self) -> list[torch.Tensor]:
-        """The scalar losses of the last call: ``add_loss`` terms (activity regularizers' too), then the weights' penalties.
-
-        As in Keras, the terms of the layer and of its sublayers, with the weight
-        regularizers recomputed from the current weights (trainable ones only).
-
-        Example:
-            >>> from convlens import layers
-            >>> dense = layers.Dense(2, kernel_initializer="ones", kernel_regularizer="l1")
-            >>> dense.build_from_shape((None, 3))
-            >>> [round(loss.item(), 4) for loss in dense.losses]
-            [0.06]
-        """
-        if not (_LOSS_HOLDERS or _REGULARIZED_WEIGHTS):
-            return []
-        layers = [m for m in self.modules() if isinstance(m, Layer)]
-        return [loss for layer in layers for loss in layer._losses] + _weight_penalties(self)
-
-    def _clear_losses(self) -> None:
-        for module in self.modules():
-            if isinstance(module, Layer) and module._losses:
-                module._losses.clear()
-                _LOSS_HOLDERS.discard(module)
-
-    def constrained_weights(self) -> list[tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]]:
-        """Each trainable weight with a constraint (here and in sublayers), with its projection in torch layout.
-
-        The optimizer applies each projection after every update, as Keras's does.
-
-        Example:
-            >>> from convlens import layers
-            >>> dense = layers.Dense(2, kernel_constraint="non_neg"); dense.build_from_shape((None, 3))
-            >>> [(tuple(w.shape), project(-w).min().item()) for w, project in dense.constrained_weights()]
-            [((2, 3), 0.0)]
-        """
-        return [(getattr(layer, spec.attr), functools.partial(_project, spec))
-                for layer in self.modules() if isinstance(layer, Layer)
-                for spec in layer._weight_specs if spec.constraint is not None and spec.trainable]
+        return self._call_with_losses(nn.Module.__call__, args, kwargs)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Run ``call``, Keras's name for the computation, in a layer written the Keras way.
@@ -504,66 +417,6 @@ class Layer(nn.Module):
         if getattr(type(self), "call", None) is None:
             return tuple(input_shape)
         return dry_run_shape(self, input_shape)
-
-    # ------------------------------------------------------ symbolic graph
-    def _first_node(self, what: str) -> Any:
-        nodes = self.__dict__.get("_inbound_nodes")
-        if not nodes:
-            raise AttributeError(
-                f"Layer '{self.name}' has no `{what}`: it has never been called on a symbolic tensor. It gets one "
-                "when it is part of a built model (a Sequential with a known input shape, or a functional model)."
-            )
-        return nodes[0]
-
-    @property
-    def input(self) -> Any:
-        """The symbolic tensor(s) of the layer's first call in a model (Keras's ``layer.input``).
-
-        Example:
-            >>> from convlens import Sequential, layers
-            >>> model = Sequential([layers.Input((4,)), layers.Dense(2)])
-            >>> model.layers[0].input.shape
-            (None, 4)
-        """
-        node = self._first_node("input")
-        return node.outputs[0] if node.is_input else node.args[0]
-
-    @property
-    def output(self) -> Any:
-        """The symbolic tensor(s) the layer's first call produced (Keras's ``layer.output``).
-
-        ``Model(inputs=model.inputs, outputs=[l.output for l in model.layers])``
-        makes a model that returns every layer's feature maps and shares the
-        original's weights.
-
-        Example:
-            >>> from convlens import Sequential, layers
-            >>> model = Sequential([layers.Input((4,)), layers.Dense(2)])
-            >>> model.layers[0].output.shape
-            (None, 2)
-        """
-        outputs = self._first_node("output").outputs
-        return outputs[0] if len(outputs) == 1 else list(outputs)
-
-    @property
-    def input_shape(self) -> Any:
-        """The input shape of the layer's first call (batch axis first), or the shape it was built for."""
-        if self.__dict__.get("_inbound_nodes"):
-            value = self.input
-            return [t.shape for t in value] if isinstance(value, list) else value.shape
-        if self._build_input_shape is not None:
-            return self._build_input_shape
-        raise AttributeError(f"Layer '{self.name}' has no input shape: it has not been built or called yet.")
-
-    @property
-    def output_shape(self) -> Any:
-        """The output shape of the layer's first call (batch axis first), or of the shape it was built for."""
-        if self.__dict__.get("_inbound_nodes"):
-            value = self.output
-            return [t.shape for t in value] if isinstance(value, list) else value.shape
-        if self._build_input_shape is not None:
-            return self.compute_output_shape(self._build_input_shape)
-        raise AttributeError(f"Layer '{self.name}' has no output shape: it has not been built or called yet.")
 
     # --------------------------------------------------------------- weights
     @property
@@ -701,82 +554,12 @@ class Layer(nn.Module):
         return ", ".join(shown)
 
 
-def _tensors(structure: Any) -> list[torch.Tensor]:
-    """The tensors of a tensor or a (nested) list, tuple or dict of them."""
-    if isinstance(structure, torch.Tensor):
-        return [structure]
-    if isinstance(structure, dict):
-        structure = list(structure.values())
-    if isinstance(structure, (list, tuple)):
-        return [t for item in structure for t in _tensors(item)]
-    return []
-
-
-def _weight_penalties(layer: nn.Module) -> list[torch.Tensor]:
-    """The regularizers' terms of the trainable weights of ``layer`` and its sublayers (none below a frozen layer)."""
-    penalties = []
-    if isinstance(layer, Layer):
-        if not layer.trainable:
-            return []
-        for spec in layer._weight_specs:
-            if spec.regularizer is not None and spec.trainable:
-                weight = getattr(layer, spec.attr)
-                penalties.append(torch.as_tensor(spec.regularizer(spec.to_keras(weight)), device=weight.device))
-    for child in layer.children():
-        penalties += _weight_penalties(child)
-    return penalties
-
-
-def _project(spec: WeightSpec, weight: torch.Tensor) -> torch.Tensor:
-    """``spec``'s constraint applied to ``weight`` (torch layout) in Keras's layout, where its ``axis`` has meaning."""
-    return spec.to_torch(spec.constraint(spec.to_keras(weight)))
-
-
-def _first_device(module: nn.Module) -> torch.device | None:
-    for tensor in itertools.chain(module.parameters(), module.buffers()):
-        return tensor.device
-    return None
-
-
 @functools.lru_cache(maxsize=None)
 def _takes_training(call: Callable[..., Any]) -> bool:
     import inspect
 
     parameters = inspect.signature(call).parameters
     return "training" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
-
-
-def dry_run_shape(layer: "Layer", input_shape: Any) -> Any:
-    """The output shape of ``layer`` on ``input_shape``, found by running it once on zeros (batch of 1).
-
-    Example:
-        >>> from convlens import layers
-        >>> class Twice(layers.Layer):
-        ...     def call(self, x):
-        ...         return torch.cat([x, x], dim=-1)
-        >>> dry_run_shape(Twice(), (None, 3))
-        (None, 6)
-    """
-    def zeros(shape: Sequence[int | None]) -> torch.Tensor:
-        if any(d is None for d in shape[1:]):
-            raise ValueError(
-                f"Layer '{layer.name}' ({type(layer).__name__}): cannot infer the output shape for input shape "
-                f"{tuple(shape)} with unknown sizes; define `compute_output_shape`."
-            )
-        return torch.zeros((1, *shape[1:]), device=getattr(layer, "_build_device", None) or _first_device(layer))
-
-    x = zeros(input_shape) if all(d is None or isinstance(d, int) for d in input_shape) \
-        else [zeros(s) for s in input_shape]
-    was_training = layer.training
-    layer.train(False)
-    try:
-        with torch.no_grad():
-            out = layer.forward(x)
-    finally:
-        layer.train(was_training)
-    if isinstance(out, (list, tuple)):
-        return [(None, *o.shape[1:]) for o in out]
-    return (None, *out.shape[1:])
 
 
 def to_tensor(x: Any, dtype: torch.dtype = torch.float32, device: torch.device | str | None = None) -> torch.Tensor:
