@@ -84,8 +84,9 @@ def test_variables_before_any_step_and_with_a_schedule():
 def test_fit_ends_with_the_moving_average_as_keras():
     rng = np.random.default_rng(3)
     x, y = rng.normal(size=(32, 4)).astype("float32"), rng.normal(size=(32, 2)).astype("float32")
-    models = [lib.Sequential([lib.Input((4,)), lib.layers.Dense(3, activation="tanh"), lib.layers.Dense(2)])
-              for lib in (keras, ck)]
+    # The constraint shows Keras's order: the average is taken of the weights before their constraint.
+    models = [lib.Sequential([lib.Input((4,)), lib.layers.Dense(3, activation="tanh", kernel_constraint="non_neg"),
+                              lib.layers.Dense(2)]) for lib in (keras, ck)]
     models[1].set_weights(models[0].get_weights())
     for model, lib in zip(models, (keras, ck)):
         model.compile(optimizer=lib.optimizers.SGD(0.1, use_ema=True, ema_momentum=0.9), loss="mse")
