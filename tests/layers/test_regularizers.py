@@ -117,3 +117,41 @@ def test_training_with_regularizers_and_max_norm_matches_keras():
     for a, b in zip(c_weights, k_weights):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert np.linalg.norm(c_weights[0].reshape(-1, 3), axis=0).max() <= 0.5 + 1e-6  # the constraint held
+
+
+def _archived_model(lib):
+    regularizers, constraints = lib.regularizers, lib.constraints
+    return lib.Sequential([
+        lib.Input((8, 8, 3)),
+        lib.layers.Conv2D(4, 3, kernel_regularizer=regularizers.L2(0.02), activity_regularizer="l1",
+                          kernel_constraint=constraints.MaxNorm(2.0, axis=[0, 1, 2])),
+        lib.layers.BatchNormalization(gamma_regularizer="l2", beta_constraint="non_neg"),
+        lib.layers.SeparableConv2D(2, 3, pointwise_regularizer=regularizers.L1L2(0.01, 0.03)),
+        lib.layers.Flatten(),
+        lib.layers.Dense(3, kernel_regularizer=regularizers.OrthogonalRegularizer(0.1, "columns"),
+                         bias_constraint="unit_norm"),
+    ])
+
+
+def test_keras_archives_with_regularizers_and_constraints_round_trip_both_ways(tmp_path):
+    import json
+    import zipfile
+
+    from convlens.models import saving
+
+    from ..models.test_saving import without_shared_ids
+
+    theirs = _archived_model(keras)
+    theirs.save(tmp_path / "keras.keras")
+    ours = saving.load_model(tmp_path / "keras.keras")
+    x = np.random.default_rng(4).normal(size=(2, 8, 8, 3)).astype("float32")
+    theirs(x), ours(x)  # the activity term of this call
+    np.testing.assert_allclose([t.item() for t in ours.losses],
+                               [float(keras.ops.convert_to_numpy(t)) for t in theirs.losses], rtol=1e-5)
+    saving.save_model(ours, tmp_path / "ours.keras")
+    with zipfile.ZipFile(tmp_path / "keras.keras") as a, zipfile.ZipFile(tmp_path / "ours.keras") as b:
+        assert json.loads(b.read("config.json")) == without_shared_ids(json.loads(a.read("config.json")))
+    again = keras.models.load_model(tmp_path / "ours.keras")
+    assert [layer.get_config() for layer in again.layers] == [layer.get_config() for layer in theirs.layers]
+    assert saving.load_model(tmp_path / "ours.keras").layers[0].kernel_constraint.get_config() == \
+        {"max_value": 2.0, "axis": [0, 1, 2]}
