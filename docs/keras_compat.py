@@ -11,8 +11,8 @@ import re
 import sys
 from pathlib import Path
 
-MODULES = ["layers", "losses", "metrics", "optimizers", "callbacks", "activations", "initializers", "utils", "ops",
-           "models", "applications", "datasets", "backend", "config"]
+MODULES = ["layers", "losses", "metrics", "optimizers", "callbacks", "activations", "initializers", "regularizers",
+           "constraints", "utils", "ops", "models", "applications", "datasets", "backend", "config"]
 README = Path(__file__).resolve().parents[1] / "README.md"
 BEGIN, END = "<!-- keras-compat:begin -->", "<!-- keras-compat:end -->"
 

@@ -107,8 +107,10 @@ def test_keras_full_config_is_accepted():
     }
     conv = layers.Conv2D.from_config(config)
     assert conv.name == "c" and conv.kernel_size == (3, 3)
+    regularized = layers.Conv2D.from_config({**config, "kernel_regularizer": {"class_name": "L2", "config": {}}})
+    assert type(regularized.kernel_regularizer).__name__ == "L2" and regularized.kernel_regularizer.l2 == 0.01
     with pytest.raises(ValueError, match="kernel_regularizer"):
-        layers.Conv2D.from_config({**config, "kernel_regularizer": {"class_name": "L2"}})
+        layers.Conv2D.from_config({**config, "kernel_regularizer": {"class_name": "L5"}})
 
 
 def test_glorot_uniform_limits_follow_keras_fans():

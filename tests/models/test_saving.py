@@ -354,7 +354,7 @@ def _functional(config):
 
 def _regularizer(config):
     config["config"]["layers"][3]["config"]["kernel_regularizer"] = {
-        "module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.01}, "registered_name": None}
+        "module": "keras.regularizers", "class_name": "L7", "config": {"l7": 0.01}, "registered_name": None}
 
 
 def _shape_mismatch(h5):
@@ -434,7 +434,7 @@ BAD_ARCHIVES = {
     "unknown layer": (config_edited(_unknown_layer), r"cannot build layer 'flatten\w*' \(LSTM\).*Unknown layer class"),
     "functional": (config_edited(_functional),
                    r"cannot build the Functional model at config: config\.layers\[0\] must be a layer entry with a 'name'"),
-    "regularizer": (config_edited(_regularizer), r"kernel_regularizer only at its Keras default"),
+    "regularizer": (config_edited(_regularizer), r"invalid `kernel_regularizer`: Could not interpret regularizer identifier"),
 }
 
 

@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from convlens import Sequential, layers
+from convlens.layers import constraints
 from convlens.recipes import OneCycle
 from convlens.training import callbacks, graphs, optimizers
 from convlens.utils import set_random_seed
@@ -200,3 +201,23 @@ def test_evaluate_and_predict_replay_the_inference_step_with_the_eager_results(d
     assert logs == pytest.approx(eager_logs, rel=1e-5)
     # Every batch's rows are its own (a replay's output is copied before the next replay overwrites it).
     assert len({row.tobytes() for row in predictions}) > 100
+
+
+def regularized_layers() -> list:
+    return [layers.Conv2D(4, 3, padding="same", kernel_regularizer="l2", activity_regularizer="l1",
+                          kernel_constraint=constraints.MaxNorm(0.5, axis=[0, 1, 2]))]
+
+
+@cuda
+@pytest.mark.parametrize("use_ema", [False, True])
+def test_regularizers_constraints_and_ema_run_inside_the_captured_step(use_ema, deterministic_cudnn, replays):
+    runs = []
+    for eager in (False, True):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)  # a failed capture would warn
+            runs.append(train(eager=eager, optimizer=optimizers.Adam(use_ema=use_ema), extra=regularized_layers()))
+    assert replays == [15]
+    assert_same_training(*runs)
+    if not use_ema:  # (the moving average is of the weights before their constraint, as in Keras)
+        kernel = runs[0][0].layers[5].get_weights()[0]  # the constrained Conv2D, after the graphed fit
+        assert np.linalg.norm(kernel.reshape(-1, 4), axis=0).max() <= 0.5 + 1e-5

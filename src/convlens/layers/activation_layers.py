@@ -69,17 +69,15 @@ class PReLU(Layer):
         (1, 1, 3)
     """
 
+    weight_options = ("alpha",)
+
     def __init__(self, alpha_initializer: Any = "Zeros", shared_axes: int | Sequence[int] | None = None,
-                 alpha_regularizer: Any = None, alpha_constraint: Any = None, **kwargs: Any) -> None:
+                 **kwargs: Any) -> None:
         self.alpha_initializer = initializers.get(alpha_initializer)
         if shared_axes is None:
             self.shared_axes = None
         else:
             self.shared_axes = [int(a) for a in (shared_axes if isinstance(shared_axes, (list, tuple)) else [shared_axes])]
-        # Regularizer and constraint: only Keras's default (none) is implemented here.
-        for arg, value in (("alpha_regularizer", alpha_regularizer), ("alpha_constraint", alpha_constraint)):
-            if value is not None:
-                raise ValueError(f"PReLU: {arg} is not supported; received {arg}={value!r} (allowed: None).")
         super().__init__(**kwargs)
 
     def build(self, input_shape: Shape) -> None:
@@ -99,5 +97,6 @@ class PReLU(Layer):
         return F.relu(x) - self.alpha * F.relu(-x)
 
     def get_config(self) -> dict[str, Any]:
+        # alpha_regularizer and alpha_constraint: written by Layer.get_config (weight_options)
         return {**super().get_config(), "alpha_initializer": initializers.serialize(self.alpha_initializer),
-                "alpha_regularizer": None, "alpha_constraint": None, "shared_axes": self.shared_axes}
+                "shared_axes": self.shared_axes}

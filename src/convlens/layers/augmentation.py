@@ -160,6 +160,7 @@ class PixelAdjustment(RandomImageLayer):
                  **kwargs: Any) -> None:
         self.factor = factor_range(factor, self.FACTOR_BOUNDS)
         self.value_range = checked_value_range(value_range, type(self).__name__)
+        self._given_value_range = value_range
         super().__init__(seed=seed, **kwargs)
 
     def transform(self, images: torch.Tensor, draw: torch.Tensor) -> torch.Tensor:
@@ -169,8 +170,10 @@ class PixelAdjustment(RandomImageLayer):
         raise NotImplementedError
 
     def get_config(self) -> dict[str, Any]:
+        # Keras writes RandomBrightness's range sorted into a list, RandomContrast's as it was given.
+        value_range = list(self.value_range) if isinstance(self, RandomBrightness) else self._given_value_range
         return {**super().get_config(), "data_format": self.data_format, "factor": self.factor,
-                "value_range": self.value_range, "seed": self.seed}
+                "value_range": value_range, "seed": self.seed}
 
 
 class RandomContrast(PixelAdjustment):

@@ -24,9 +24,14 @@ import torch
 from torch import nn
 
 from .. import limits
+from . import constraints as constraints_lib
 from . import initializers
+from . import regularizers as regularizers_lib
 from .keras_tensor import is_symbolic, symbolic_call
+from .penalties import Penalties, count_regularized_weight
 from .naming import snake_case, unique_name
+from .serialization import keras_object
+from .symbolic import SymbolicCalls, dry_run_shape, first_device
 
 Shape = tuple[int | None, ...]
 Convert = Callable[[torch.Tensor], torch.Tensor]
@@ -55,6 +60,8 @@ class WeightSpec:
     trainable: bool
     to_keras: Convert = _identity  # torch layout → Keras layout
     to_torch: Convert = _identity  # Keras layout → torch layout
+    regularizer: Any = None  # penalty on the Keras-layout weight, added to `losses` (Keras's variable.regularizer)
+    constraint: Any = None  # projection of the Keras-layout weight after each optimizer step
 
 
 @dataclass(frozen=True)
@@ -69,19 +76,6 @@ class InputSpec:
 # Keras config keys that convlens accepts only at their Keras default, because
 # convlens implements the behaviour they select and nothing else.
 _KERAS_ONLY_DEFAULTS: dict[str, tuple[Any, ...]] = {
-    "kernel_regularizer": (None,),
-    "bias_regularizer": (None,),
-    "activity_regularizer": (None,),
-    "kernel_constraint": (None,),
-    "bias_constraint": (None,),
-    "depthwise_regularizer": (None,),
-    "pointwise_regularizer": (None,),
-    "depthwise_constraint": (None,),
-    "pointwise_constraint": (None,),
-    "beta_regularizer": (None,),
-    "gamma_regularizer": (None,),
-    "beta_constraint": (None,),
-    "gamma_constraint": (None,),
     "lora_rank": (None,),
     "lora_alpha": (None,),
     "quantization_config": (None,),
@@ -133,7 +127,17 @@ def _dtype_name(dtype: Any) -> str:
     return str(dtype)
 
 
-class Layer(nn.Module):
+def dtype_policy(name: str) -> dict[str, Any]:
+    """Keras's serialized ``DTypePolicy`` for a dtype name, as layer configs carry it.
+
+    Example:
+        >>> dtype_policy("float32")["config"]
+        {'name': 'float32'}
+    """
+    return keras_object("keras", "DTypePolicy", {"name": name})
+
+
+class Layer(SymbolicCalls, Penalties, nn.Module):
     """Base class of every convlens layer: a ``torch.nn.Module`` with Keras's contract.
 
     Args:
@@ -158,6 +162,13 @@ class Layer(nn.Module):
 
     input_spec: InputSpec | None = None
     channel_axis = -1  # the axis whose size the weights fix (1 for a channels-first layer)
+    #: The weights whose regularizer and constraint the constructor takes, as Keras names them: a prefix
+    #: ``p`` adds ``p_regularizer`` and ``p_constraint`` (for the weight named ``p`` or ``p_kernel``).
+    weight_options: tuple[str, ...] = ()
+    #: Whether ``get_config`` always writes ``activity_regularizer`` (Keras's convolutions), not only when set.
+    writes_activity_regularizer = False
+    #: Keras config keys of options convlens implements only at their default, written as Keras writes them.
+    keras_config_defaults: dict[str, Any] = {}
 
     def __init__(
         self,
@@ -168,10 +179,21 @@ class Layer(nn.Module):
         batch_shape: Sequence[int | None] | None = None,
         trainable: bool = True,
         dtype: Any = None,
+        activity_regularizer: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__()
         cls = type(self).__name__
+        options = {"activity_regularizer": (regularizers_lib, activity_regularizer)}
+        for prefix in self.weight_options:
+            for kind, lib in (("regularizer", regularizers_lib), ("constraint", constraints_lib)):
+                options[f"{prefix}_{kind}"] = (lib, kwargs.pop(f"{prefix}_{kind}", None))
+        for key, (lib, value) in options.items():
+            try:
+                setattr(self, key, lib.get(value))
+            except ValueError as error:
+                raise ValueError(f"{cls}: invalid `{key}`: {error}") from None
+        self._losses: list[torch.Tensor] = []
         for key in list(kwargs):
             if key in _KERAS_ONLY_DEFAULTS:
                 value = kwargs.pop(key)
@@ -233,6 +255,8 @@ class Layer(nn.Module):
         dtype: Any = None,
         to_keras: Convert = _identity,
         to_torch: Convert = _identity,
+        regularizer: Any = None,
+        constraint: Any = None,
     ) -> torch.Tensor:
         """Create a weight: drawn in Keras layout ``shape``, stored in torch layout.
 
@@ -244,6 +268,10 @@ class Layer(nn.Module):
         initializer="random_normal", trainable=True, name="w")`` — the weight
         then lives under the attribute it is assigned to. The initializer
         defaults to Keras's: ``glorot_uniform`` for float weights.
+
+        ``regularizer`` (added to ``losses``) and ``constraint`` (applied after
+        each optimizer step) default to the layer's own options for this weight
+        (``kernel_regularizer`` for ``"kernel"``, see ``weight_options``).
 
         Example:
             >>> from convlens import layers
@@ -271,7 +299,17 @@ class Layer(nn.Module):
             self.register_parameter(attr, nn.Parameter(value))
         else:
             self.register_buffer(attr, value)
-        self._weight_specs.append(WeightSpec(attr, keras_name or attr, trainable, to_keras, to_torch))
+        keras_name = keras_name or attr
+        option = next((p for p in self.weight_options if keras_name in (p, f"{p}_kernel")), None)
+        if regularizer is None and option is not None:
+            regularizer = getattr(self, f"{option}_regularizer")
+        if constraint is None and option is not None:
+            constraint = getattr(self, f"{option}_constraint")
+        spec = WeightSpec(attr, keras_name, trainable, to_keras, to_torch,
+                          regularizers_lib.get(regularizer), constraints_lib.get(constraint))
+        if spec.regularizer is not None:
+            count_regularized_weight()
+        self._weight_specs.append(spec)
         return getattr(self, attr)
 
     def __setattr__(self, key: str, value: Any) -> None:
@@ -326,7 +364,7 @@ class Layer(nn.Module):
                 isinstance(x, list) and not getattr(self, "accepts_list_input", False) and not is_symbolic(x)):
             # NumPy arrays and Python lists become torch tensors, as on Keras's torch backend
             # (the result stays a torch tensor: that is what the rest of a torch program expects).
-            x = to_tensor(x, device=_first_device(self))
+            x = to_tensor(x, device=first_device(self))
             if x.dtype == torch.float64 and self.dtype_name != "float64":
                 # Keras converts array inputs to the layer's compute dtype; a layer with weights follows them below.
                 x = x.to(getattr(torch, self.dtype_name.removeprefix("mixed_")))
@@ -346,13 +384,17 @@ class Layer(nn.Module):
         elif is_symbolic(x):  # building a functional model: record the call, compute nothing
             return symbolic_call(self, args, training, kwargs)
         if training is None or bool(training) == self.training:
-            return super().__call__(*args, **kwargs)
+            return self._run(args, kwargs)
         previous = self.training
         self.train(bool(training))
         try:
-            return super().__call__(*args, **kwargs)
+            return self._run(args, kwargs)
         finally:
             self.train(previous)
+
+    def _run(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """``torch.nn.Module.__call__`` (hooks, then ``forward``), with Keras's bookkeeping of added losses."""
+        return self._call_with_losses(nn.Module.__call__, args, kwargs)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Run ``call``, Keras's name for the computation, in a layer written the Keras way.
@@ -379,66 +421,6 @@ class Layer(nn.Module):
         if getattr(type(self), "call", None) is None:
             return tuple(input_shape)
         return dry_run_shape(self, input_shape)
-
-    # ------------------------------------------------------ symbolic graph
-    def _first_node(self, what: str) -> Any:
-        nodes = self.__dict__.get("_inbound_nodes")
-        if not nodes:
-            raise AttributeError(
-                f"Layer '{self.name}' has no `{what}`: it has never been called on a symbolic tensor. It gets one "
-                "when it is part of a built model (a Sequential with a known input shape, or a functional model)."
-            )
-        return nodes[0]
-
-    @property
-    def input(self) -> Any:
-        """The symbolic tensor(s) of the layer's first call in a model (Keras's ``layer.input``).
-
-        Example:
-            >>> from convlens import Sequential, layers
-            >>> model = Sequential([layers.Input((4,)), layers.Dense(2)])
-            >>> model.layers[0].input.shape
-            (None, 4)
-        """
-        node = self._first_node("input")
-        return node.outputs[0] if node.is_input else node.args[0]
-
-    @property
-    def output(self) -> Any:
-        """The symbolic tensor(s) the layer's first call produced (Keras's ``layer.output``).
-
-        ``Model(inputs=model.inputs, outputs=[l.output for l in model.layers])``
-        makes a model that returns every layer's feature maps and shares the
-        original's weights.
-
-        Example:
-            >>> from convlens import Sequential, layers
-            >>> model = Sequential([layers.Input((4,)), layers.Dense(2)])
-            >>> model.layers[0].output.shape
-            (None, 2)
-        """
-        outputs = self._first_node("output").outputs
-        return outputs[0] if len(outputs) == 1 else list(outputs)
-
-    @property
-    def input_shape(self) -> Any:
-        """The input shape of the layer's first call (batch axis first), or the shape it was built for."""
-        if self.__dict__.get("_inbound_nodes"):
-            value = self.input
-            return [t.shape for t in value] if isinstance(value, list) else value.shape
-        if self._build_input_shape is not None:
-            return self._build_input_shape
-        raise AttributeError(f"Layer '{self.name}' has no input shape: it has not been built or called yet.")
-
-    @property
-    def output_shape(self) -> Any:
-        """The output shape of the layer's first call (batch axis first), or of the shape it was built for."""
-        if self.__dict__.get("_inbound_nodes"):
-            value = self.output
-            return [t.shape for t in value] if isinstance(value, list) else value.shape
-        if self._build_input_shape is not None:
-            return self.compute_output_shape(self._build_input_shape)
-        raise AttributeError(f"Layer '{self.name}' has no output shape: it has not been built or called yet.")
 
     # --------------------------------------------------------------- weights
     @property
@@ -538,10 +520,15 @@ class Layer(nn.Module):
     # ---------------------------------------------------------------- config
     def get_config(self) -> dict[str, Any]:
         """The constructor arguments, as Keras's ``get_config`` (JSON-serialisable)."""
-        config: dict[str, Any] = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_name}
+        config: dict[str, Any] = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy(self.dtype_name)}
         if self._declared_input_shape is not None:
             config["batch_shape"] = list(self._declared_input_shape)
-        return config
+        if self.activity_regularizer is not None or self.writes_activity_regularizer:
+            config["activity_regularizer"] = regularizers_lib.serialize(self.activity_regularizer)
+        for prefix in self.weight_options:
+            config[f"{prefix}_regularizer"] = regularizers_lib.serialize(getattr(self, f"{prefix}_regularizer"))
+            config[f"{prefix}_constraint"] = constraints_lib.serialize(getattr(self, f"{prefix}_constraint"))
+        return {**config, **self.keras_config_defaults}
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> "Layer":
@@ -565,16 +552,10 @@ class Layer(nn.Module):
             default = defaults.get(key, inspect.Parameter.empty)
             if isinstance(default, (tuple, int)) and isinstance(value, list):
                 default = list(default) if isinstance(default, tuple) else [default] * len(value)
-            if value == default or (default is None and value == "linear"):
+            if value == default or (default in (None, inspect.Parameter.empty) and value in (None, "linear")):
                 continue
             shown.append(f"{key}={value!r}")
         return ", ".join(shown)
-
-
-def _first_device(module: nn.Module) -> torch.device | None:
-    for tensor in itertools.chain(module.parameters(), module.buffers()):
-        return tensor.device
-    return None
 
 
 @functools.lru_cache(maxsize=None)
@@ -583,39 +564,6 @@ def _takes_training(call: Callable[..., Any]) -> bool:
 
     parameters = inspect.signature(call).parameters
     return "training" in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
-
-
-def dry_run_shape(layer: "Layer", input_shape: Any) -> Any:
-    """The output shape of ``layer`` on ``input_shape``, found by running it once on zeros (batch of 1).
-
-    Example:
-        >>> from convlens import layers
-        >>> class Twice(layers.Layer):
-        ...     def call(self, x):
-        ...         return torch.cat([x, x], dim=-1)
-        >>> dry_run_shape(Twice(), (None, 3))
-        (None, 6)
-    """
-    def zeros(shape: Sequence[int | None]) -> torch.Tensor:
-        if any(d is None for d in shape[1:]):
-            raise ValueError(
-                f"Layer '{layer.name}' ({type(layer).__name__}): cannot infer the output shape for input shape "
-                f"{tuple(shape)} with unknown sizes; define `compute_output_shape`."
-            )
-        return torch.zeros((1, *shape[1:]), device=getattr(layer, "_build_device", None) or _first_device(layer))
-
-    x = zeros(input_shape) if all(d is None or isinstance(d, int) for d in input_shape) \
-        else [zeros(s) for s in input_shape]
-    was_training = layer.training
-    layer.train(False)
-    try:
-        with torch.no_grad():
-            out = layer.forward(x)
-    finally:
-        layer.train(was_training)
-    if isinstance(out, (list, tuple)):
-        return [(None, *o.shape[1:]) for o in out]
-    return (None, *out.shape[1:])
 
 
 def to_tensor(x: Any, dtype: torch.dtype = torch.float32, device: torch.device | str | None = None) -> torch.Tensor:

@@ -49,7 +49,7 @@ def border_pairs(value: Any, rank: int, arg: str) -> Pairs:
 
 
 def _pairs_config(pairs: Pairs) -> Any:
-    return list(pairs[0]) if len(pairs) == 1 else [list(p) for p in pairs]
+    return tuple(pairs[0]) if len(pairs) == 1 else tuple(tuple(p) for p in pairs)  # Keras writes tuples
 
 
 class BaseZeroPadding(ChannelsLayout, Layer):
@@ -156,7 +156,7 @@ class BaseUpSampling(ChannelsLayout, Layer):
     def get_config(self) -> dict[str, Any]:
         if self.rank == 1:
             return {**super().get_config(), "size": self.size[0]}
-        return {**super().get_config(), "size": list(self.size), "data_format": self.data_format}
+        return {**super().get_config(), "size": self.size, "data_format": self.data_format}
 
 
 class ZeroPadding1D(BaseZeroPadding):

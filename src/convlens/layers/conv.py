@@ -97,6 +97,9 @@ class BaseConv(ChannelsLayout, Layer):
         **kwargs: ``name``, ``input_shape``, ``trainable``, ``dtype``.
     """
 
+    weight_options = ("kernel", "bias")
+    writes_activity_regularizer = True
+
     def __init__(
         self,
         rank: int,
@@ -211,11 +214,11 @@ class BaseConv(ChannelsLayout, Layer):
         return {
             **super().get_config(),
             "filters": self.filters,
-            "kernel_size": list(self.kernel_size),
-            "strides": list(self.strides),
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
             "padding": self.padding,
             "data_format": self.data_format,
-            "dilation_rate": list(self.dilation_rate),
+            "dilation_rate": self.dilation_rate,
             "groups": self.groups,
             "activation": activations_lib.serialize(self.activation),
             "use_bias": self.use_bias,

@@ -24,6 +24,9 @@ class Dense(Layer):
         torch.Size([2, 10])
     """
 
+    weight_options = ("kernel", "bias")
+    keras_config_defaults = {"quantization_config": None}
+
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros", **kwargs: Any) -> None:
         if not isinstance(units, int) or isinstance(units, bool) or units <= 0:

@@ -41,6 +41,9 @@ class BaseDepthwiseConv(ChannelsLayout, Layer):
         torch.Size([1, 6, 6, 6])
     """
 
+    weight_options = ("depthwise", "bias")
+    writes_activity_regularizer = True
+
     rank = 2
 
     def __init__(
@@ -130,12 +133,12 @@ class BaseDepthwiseConv(ChannelsLayout, Layer):
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
-            "kernel_size": list(self.kernel_size),
-            "strides": list(self.strides),
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
             "padding": self.padding,
             "depth_multiplier": self.depth_multiplier,
             "data_format": self.data_format,
-            "dilation_rate": list(self.dilation_rate),
+            "dilation_rate": self.dilation_rate,
             "activation": activations_lib.serialize(self.activation),
             "use_bias": self.use_bias,
             "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
@@ -165,6 +168,8 @@ class BaseSeparableConv(BaseDepthwiseConv):
         >>> SeparableConv2D(4, 3, padding="same")(torch.zeros(1, 8, 8, 3)).shape
         torch.Size([1, 8, 8, 4])
     """
+
+    weight_options = ("depthwise", "pointwise", "bias")
 
     def __init__(
         self,

@@ -260,7 +260,7 @@ class Normalization(Layer):
                              f"with data with an incompatible shape, data.shape={tuple(batch.shape)}")
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "axis": list(self.axis), "invert": self.invert,
+        return {**super().get_config(), "axis": self.axis, "invert": self.invert,
                 "mean": np.array(self.input_mean).tolist(), "variance": np.array(self.input_variance).tolist()}
 
     @classmethod

@@ -13,6 +13,8 @@ from typing import Any, Callable
 
 import torch
 
+from .serialization import keras_object
+
 Initializer = Callable[[tuple[int, ...]], torch.Tensor]
 
 # Keras's truncated normal keeps draws within two standard deviations; dividing
@@ -155,6 +157,13 @@ class Orthogonal:
         return flat.reshape(shape)
 
 
+_PRESETS = {  # Keras's fan-based presets: (scale, mode, distribution)
+    "GlorotUniform": (1.0, "fan_avg", "uniform"), "GlorotNormal": (1.0, "fan_avg", "truncated_normal"),
+    "HeUniform": (2.0, "fan_in", "uniform"), "HeNormal": (2.0, "fan_in", "truncated_normal"),
+    "LecunUniform": (1.0, "fan_in", "uniform"), "LecunNormal": (1.0, "fan_in", "truncated_normal"),
+}
+
+
 def _preset(scale: float, mode: str, distribution: str) -> Callable[..., VarianceScaling]:
     def make(seed: Any = None) -> VarianceScaling:
         return VarianceScaling(scale, mode, distribution, seed)
@@ -164,12 +173,7 @@ def _preset(scale: float, mode: str, distribution: str) -> Callable[..., Varianc
 
 # Keras class names and snake-case aliases → constructors.
 _CLASSES: dict[str, Callable[..., Initializer]] = {
-    "GlorotUniform": _preset(1.0, "fan_avg", "uniform"),
-    "GlorotNormal": _preset(1.0, "fan_avg", "truncated_normal"),
-    "HeUniform": _preset(2.0, "fan_in", "uniform"),
-    "HeNormal": _preset(2.0, "fan_in", "truncated_normal"),
-    "LecunUniform": _preset(1.0, "fan_in", "uniform"),
-    "LecunNormal": _preset(1.0, "fan_in", "truncated_normal"),
+    **{name: _preset(*preset) for name, preset in _PRESETS.items()},
     "VarianceScaling": VarianceScaling,
     "Zeros": functools.partial(Constant, 0.0),
     "Ones": functools.partial(Constant, 1.0),
@@ -234,20 +238,40 @@ def get(identifier: Any) -> Initializer:
     raise TypeError(f"An initializer must be a name, a config dict or a callable; received {identifier!r}.")
 
 
+# Keras's initializer classes and the config each serializes, in Keras's key order (defaults shown).
+_FAN_PRESET = {"seed": None, "input_axes": None, "output_axes": None}
+KERAS_CONFIGS: dict[str, dict[str, Any]] = {
+    "GlorotUniform": _FAN_PRESET, "GlorotNormal": _FAN_PRESET, "HeUniform": _FAN_PRESET,
+    "HeNormal": _FAN_PRESET, "LecunUniform": _FAN_PRESET, "LecunNormal": _FAN_PRESET,
+    "VarianceScaling": {"seed": None, "scale": 1.0, "mode": "fan_in", "distribution": "truncated_normal",
+                        "input_axes": None, "output_axes": None},
+    "Zeros": {}, "Ones": {}, "Constant": {"value": 0.0},
+    "RandomNormal": {"seed": None, "mean": 0.0, "stddev": 0.05},
+    "TruncatedNormal": {"seed": None, "mean": 0.0, "stddev": 0.05},
+    "RandomUniform": {"seed": None, "minval": -0.05, "maxval": 0.05},
+    "Orthogonal": {"seed": None, "gain": 1.0},
+}
+
+
 def serialize(init: Initializer) -> Any:
-    """The Keras config form of an initializer: its snake-case name when it is a plain preset.
+    """An initializer as Keras serializes it: ``{"module": "keras.initializers", "class_name": ..., "config": ...}``.
+
+    A ``VarianceScaling`` with a preset's parameters is written as that preset
+    (``GlorotUniform``), as Keras writes it; a function without a Keras form keeps its name.
 
     Example:
-        >>> serialize(get("he_normal"))
-        'he_normal'
+        >>> serialize(get("he_normal"))["class_name"], serialize(get("he_normal"))["config"]["seed"]
+        ('HeNormal', None)
     """
-    for alias, class_name in _ALIASES.items():
-        try:
-            if _CLASSES[class_name]() == init:
-                return alias
-        except TypeError:
-            continue
-    if isinstance(init, (VarianceScaling, Constant, RandomNormal, TruncatedNormal, RandomUniform, Orthogonal)):
-        config = {k: v for k, v in vars(init).items()}
-        return {"class_name": type(init).__name__, "config": config}
-    return getattr(init, "__name__", repr(init))
+    if isinstance(init, VarianceScaling):
+        parameters = (init.scale, init.mode, init.distribution)
+        class_name = next((name for name, preset in _PRESETS.items() if preset == parameters), "VarianceScaling")
+        values = vars(init)
+    elif isinstance(init, Constant) and init.value in (0.0, 1.0):
+        class_name, values = ("Zeros" if init.value == 0.0 else "Ones"), {}
+    elif isinstance(init, (Constant, RandomNormal, TruncatedNormal, RandomUniform, Orthogonal)):
+        class_name, values = type(init).__name__, vars(init)
+    else:
+        return getattr(init, "__name__", repr(init))
+    config = {key: values.get(key, default) for key, default in KERAS_CONFIGS[class_name].items()}
+    return keras_object("keras.initializers", class_name, config)

@@ -50,7 +50,8 @@ class InputLayer(Layer):
 
     def get_config(self) -> dict[str, Any]:
         # Keras's InputLayer config: no `trainable`, and the dtype as a plain name.
-        return {"batch_shape": list(self.batch_shape), "dtype": self.dtype_name, "sparse": False, "name": self.name}
+        return {"batch_shape": tuple(self.batch_shape), "dtype": self.dtype_name, "sparse": False, "ragged": False,
+                "name": self.name, "optional": False}
 
 
 def Input(shape: Sequence[int | None] | None = None, batch_size: int | None = None, name: str | None = None,

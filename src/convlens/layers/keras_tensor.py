@@ -134,6 +134,18 @@ def is_shape(value: Any) -> bool:
     return isinstance(value, (tuple, list)) and all(d is None or isinstance(d, int) for d in value)
 
 
+def shape_of(value: Any) -> Any:
+    """The shape of a symbolic tensor, or the list of shapes of a list of them.
+
+    Example:
+        >>> from convlens import layers
+        >>> a, b = layers.Input((2,), name="a"), layers.Input((3,), name="b")
+        >>> shape_of(a), shape_of([a, b])
+        ((None, 2), [(None, 2), (None, 3)])
+    """
+    return [t.shape for t in value] if isinstance(value, (list, tuple)) else value.shape
+
+
 def compute_dtype(layer: "Layer") -> str:
     """The dtype a layer computes in: a mixed policy computes in its low-precision half.
 
@@ -180,9 +192,7 @@ def symbolic_call(layer: "Layer", args: tuple[Any, ...], training: bool | None, 
                 f"{len(x)}. Merge them first (layers.Add, layers.Concatenate, ...)."
             )
         x = list(x)
-        shape: Any = [t.shape for t in x]
-    else:
-        shape = x.shape
+    shape = shape_of(x)
     layer.build_from_shape(shape)
     out = layer.compute_output_shape(shape)
     single = is_shape(out)

@@ -35,8 +35,9 @@ class BaseSpatialDropout(ChannelsLayout, Dropout):
         return self.shaped(x.shape[0], (1,) * self.rank, x.shape[self.channel_axis])  # (N, 1, ..., 1, C)
 
     def get_config(self) -> dict[str, Any]:
-        # Keras's config of these layers holds only what their constructor takes.
-        config = {key: value for key, value in super().get_config().items() if key in ("name", "dtype", "rate", "seed")}
+        # Keras's config of these layers holds only what their constructor takes, the dtype as a plain name.
+        config = {key: value for key, value in super().get_config().items() if key in ("name", "rate", "seed")}
+        config["dtype"] = self.dtype_name
         return {**config, "data_format": self.data_format} if self.rank > 1 else config
 
 

@@ -28,6 +28,9 @@ class BatchNormalization(Layer):
         torch.Size([2, 6, 6, 4])
     """
 
+    weight_options = ("beta", "gamma")
+    keras_config_defaults = {"synchronized": False, "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99}
+
     def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
                  moving_mean_initializer: Any = "zeros", moving_variance_initializer: Any = "ones",

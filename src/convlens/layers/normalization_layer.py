@@ -20,6 +20,8 @@ from .base import Layer, Shape
 class _Standardize(Layer):
     """The shared arguments and ``gamma``/``beta`` weights of the per-sample normalisations."""
 
+    weight_options = ("beta", "gamma")
+
     def __init__(self, epsilon: float, center: bool, scale: bool, beta_initializer: Any, gamma_initializer: Any,
                  **kwargs: Any) -> None:
         self.epsilon = float(epsilon)

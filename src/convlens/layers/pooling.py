@@ -90,8 +90,8 @@ class BasePooling(ChannelsLayout, Layer):
         return _AVG[self.rank](padded, self.pool_size, self.strides) / _AVG[self.rank](counts, self.pool_size, self.strides)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "pool_size": list(self.pool_size), "padding": self.padding,
-                "strides": list(self.strides), "data_format": self.data_format}
+        return {**super().get_config(), "pool_size": self.pool_size, "padding": self.padding,
+                "strides": self.strides, "data_format": self.data_format}
 
 
 def _pooling_class(name: str, rank: int, mode: str, default_pool: int | tuple[int, ...], doc: str) -> type[BasePooling]:

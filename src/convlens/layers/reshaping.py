@@ -81,4 +81,4 @@ class Reshape(Layer):
         return x.reshape(x.shape[0], *self.target_shape)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "target_shape": list(self.target_shape)}
+        return {**super().get_config(), "target_shape": self.target_shape}

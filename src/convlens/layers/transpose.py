@@ -33,6 +33,9 @@ class BaseConvTranspose(ChannelsLayout, Layer):
         torch.Size([1, 10, 10, 2])
     """
 
+    weight_options = ("kernel", "bias")
+    writes_activity_regularizer = True
+
     rank = 2
 
     def __init__(
@@ -127,12 +130,12 @@ class BaseConvTranspose(ChannelsLayout, Layer):
         return {
             **super().get_config(),
             "filters": self.filters,
-            "kernel_size": list(self.kernel_size),
-            "strides": list(self.strides),
+            "kernel_size": self.kernel_size,
+            "strides": self.strides,
             "padding": self.padding,
-            "output_padding": None if self.output_padding is None else list(self.output_padding),
+            "output_padding": self.output_padding,
             "data_format": self.data_format,
-            "dilation_rate": list(self.dilation_rate),
+            "dilation_rate": self.dilation_rate,
             "activation": activations_lib.serialize(self.activation),
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),

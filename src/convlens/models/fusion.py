@@ -20,7 +20,8 @@ of ``zoo.mnist_fast`` (batch 256) 37.4 / 40.5 ms against 39.6 / 43.9 ms.
 A pair is run this way only when it is exact in everything a user can
 observe: both layers are built and carry no hooks (``lens.activations``,
 Grad-CAM and other probes read layer outputs through forward hooks, and a
-hooked layer runs as written), both are channels-last, the ReLU is plain (``Conv*D`` or
+hooked layer runs as written), both are channels-last, neither has an activity regularizer (it reads
+the layer's own output), the ReLU is plain (``Conv*D`` or
 ``Activation`` with ``activation="relu"``, or ``ReLU()`` with its defaults)
 and the pooling is a max-pooling. Layers called one by one are unchanged.
 """
@@ -65,7 +66,8 @@ def relu_then_max_pool(first: Layer, second: Layer) -> bool:
     """
     return (isinstance(second, BasePooling) and second.mode == "max" and _plain_relu(first)
             and first.built and second.built and not _observed(first) and not _observed(second)
-            and second.channel_axis == first.channel_axis == -1)  # the fused path speaks channels-last
+            and second.channel_axis == first.channel_axis == -1  # the fused path speaks channels-last
+            and first.activity_regularizer is None and second.activity_regularizer is None)
 
 
 def run_stack(stack: Sequence[Layer], x: torch.Tensor) -> torch.Tensor:

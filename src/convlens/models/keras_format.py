@@ -21,8 +21,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import layers as layers_lib
-from ..layers import activations
-from ..layers.base import Layer
+from ..layers import activations, initializers
+from ..layers.serialization import keras_object as _keras_object
+from ..layers.base import Layer, dtype_policy
 
 if TYPE_CHECKING:
     from .functional import Functional
@@ -34,21 +35,8 @@ KERAS_VERSION = "3.15.1"
 # Config keys Keras writes that convlens layers leave out, because convlens
 # implements only the default behaviour they select. Saving adds them so the entry
 # is Keras's own; loading drops them when they hold that default.
-_CONV_ONLY = {"kernel_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
-              "kernel_constraint": None, "bias_constraint": None}
 KERAS_ONLY_KEYS: dict[str, dict[str, Any]] = {
-    "InputLayer": {"ragged": False, "optional": False},
-    "Conv1D": _CONV_ONLY, "Conv2D": _CONV_ONLY, "Conv3D": _CONV_ONLY, "Conv2DTranspose": _CONV_ONLY,
-    "DepthwiseConv2D": {"depthwise_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
-                        "depthwise_constraint": None, "bias_constraint": None},
-    "SeparableConv2D": {"depthwise_regularizer": None, "pointwise_regularizer": None, "bias_regularizer": None,
-                        "activity_regularizer": None, "depthwise_constraint": None, "pointwise_constraint": None,
-                        "bias_constraint": None},
-    "Dense": {"kernel_regularizer": None, "bias_regularizer": None, "kernel_constraint": None,
-              "bias_constraint": None, "quantization_config": None},
-    "BatchNormalization": {"beta_regularizer": None, "gamma_regularizer": None, "beta_constraint": None,
-                           "gamma_constraint": None, "synchronized": False, "renorm": False,
-                           "renorm_clipping": None, "renorm_momentum": 0.99},
+    "InputLayer": {"ragged": False, "optional": False},  # for the input entry a Sequential writes itself
 }
 
 # Keras records a build_config only for layers that override `build`; these do not.
@@ -59,19 +47,6 @@ _NO_BUILD_CONFIG = frozenset({
     "Dropout", "ReLU", "Softmax", "Activation", "Reshape",
 })
 
-# Keras's initializer classes and the config each serializes (defaults shown).
-_FAN_PRESET = {"seed": None, "input_axes": None, "output_axes": None}
-_INITIALIZER_CONFIGS: dict[str, dict[str, Any]] = {
-    "GlorotUniform": _FAN_PRESET, "GlorotNormal": _FAN_PRESET, "HeUniform": _FAN_PRESET,
-    "HeNormal": _FAN_PRESET, "LecunUniform": _FAN_PRESET, "LecunNormal": _FAN_PRESET,
-    "VarianceScaling": {"seed": None, "scale": 1.0, "mode": "fan_in", "distribution": "truncated_normal",
-                        "input_axes": None, "output_axes": None},
-    "Zeros": {}, "Ones": {}, "Constant": {"value": 0.0},
-    "RandomNormal": {"seed": None, "mean": 0.0, "stddev": 0.05},
-    "TruncatedNormal": {"seed": None, "mean": 0.0, "stddev": 0.05},
-    "RandomUniform": {"seed": None, "minval": -0.05, "maxval": 0.05},
-    "Orthogonal": {"seed": None, "gain": 1.0},
-}
 # Keras's fan axes options, which convlens does not implement (it uses Keras's default fans).
 _AXES_KEYS = ("input_axes", "output_axes")
 
@@ -87,29 +62,21 @@ _CALL_DEFAULTS: dict[str, dict[str, Any]] = {
 _CODE_CLASSES = frozenset({"Lambda", "__lambda__", "TFOpLambda"})
 
 
-def _keras_object(module: str, class_name: str, config: Any) -> dict[str, Any]:
-    return {"module": module, "class_name": class_name, "config": config, "registered_name": None}
-
-
-def _dtype_policy(name: str) -> dict[str, Any]:
-    return _keras_object("keras", "DTypePolicy", {"name": name})
-
-
 def _keras_initializer(value: Any, where: str) -> dict[str, Any]:
     """``"glorot_uniform"`` or ``{"class_name": ..., "config": ...}`` → Keras's full initializer object."""
     if isinstance(value, str):
-        class_name = value if value in _INITIALIZER_CONFIGS else "".join(p.capitalize() for p in value.split("_"))
+        class_name = value if value in initializers.KERAS_CONFIGS else "".join(p.capitalize() for p in value.split("_"))
         config: dict[str, Any] = {}
     elif isinstance(value, dict):
         class_name, config = value.get("class_name"), dict(value.get("config") or {})
     else:
         class_name = None
-    if class_name not in _INITIALIZER_CONFIGS:
+    if class_name not in initializers.KERAS_CONFIGS:
         raise ValueError(
             f"{where}={value!r} has no Keras serialized form; use one of Keras's initializers "
-            f"({', '.join(_INITIALIZER_CONFIGS)})."
+            f"({', '.join(initializers.KERAS_CONFIGS)})."
         )
-    defaults = _INITIALIZER_CONFIGS[class_name]
+    defaults = initializers.KERAS_CONFIGS[class_name]
     return _keras_object("keras.initializers", class_name, {k: config.get(k, v) for k, v in defaults.items()})
 
 
@@ -117,8 +84,8 @@ def _keras_layer_config(class_name: str, config: dict[str, Any], layer_name: str
     out: dict[str, Any] = {}
     for key, value in config.items():
         where = f"Layer '{layer_name}' ({class_name}): {key}"
-        if key == "dtype" and class_name != "InputLayer":  # Keras's InputLayer keeps a plain dtype name
-            value = _dtype_policy(value)
+        if key == "dtype" and class_name != "InputLayer" and not isinstance(value, dict):
+            value = dtype_policy(value)  # Keras's InputLayer keeps a plain dtype name
         elif key.endswith("_initializer"):
             value = _keras_initializer(value, where)
         out[key] = value
@@ -192,7 +159,8 @@ def _sequential_entry(model: Model) -> dict[str, Any]:
     input_shapes = [model.input_shape, *model.layer_output_shapes[:-1]] if model.built else [None] * len(model.layers)
     entries += [_layer_entry(layer, shape) for layer, shape in zip(model.layers, input_shapes)]
     config: dict[str, Any] = {"name": base["name"], "trainable": base["trainable"],
-                              "dtype": _dtype_policy(base["dtype"]), "layers": entries}
+                              "dtype": base["dtype"] if isinstance(base["dtype"], dict) else dtype_policy(base["dtype"]),
+                              "layers": entries}
     entry = _keras_object("keras", "Sequential", config)
     if model.built:
         config["build_input_shape"] = list(model.input_shape)

@@ -7,8 +7,9 @@ from typing import Any, Iterator
 import numpy as np
 import torch
 
-from ..layers.base import Layer, Shape, dry_run_shape, to_tensor
+from ..layers.base import Layer, Shape, to_tensor
 from ..layers.keras_tensor import is_symbolic
+from ..layers.symbolic import dry_run_shape
 from ..training.engine import Trainer
 from . import summary as summary_lib
 

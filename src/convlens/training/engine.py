@@ -275,6 +275,10 @@ class Trainer:
                     callback_list.call("on_epoch_end", epoch, logs)
                     if self.stop_training:
                         break
+                if isinstance(self.optimizer, optimizers_lib.Optimizer) and self.optimizer.built and epochs > 0:
+                    # With use_ema the weights become their moving averages here, as Keras's fit ends.
+                    self.optimizer.finalize_variable_values(
+                        [p for group in self.optimizer.param_groups for p in group["params"]])
                 callback_list.call("on_train_end", logs)
         finally:
             progress.close()
@@ -304,9 +308,10 @@ class Trainer:
             loss = self._loss_fn(y, y_pred)  # type: ignore[misc]
         else:
             loss = self._loss_fn(y, y_pred, sample_weight=sample_weight)  # type: ignore[misc]
-        penalties = getattr(self, "losses", None)  # regularizers' terms, from layers that define `losses`
+        penalties = self.losses  # the regularizers' terms and `add_loss` terms of the call that made y_pred
         if penalties:
-            loss = loss + sum(p.sum() for p in penalties)
+            # Keras sums [loss, *penalties] in one reduction (`ops.sum(losses)`), each penalty summed to a scalar.
+            loss = torch.stack([loss, *(p.to(loss.dtype).sum() for p in penalties)]).sum()
         return loss
 
     def _run_batches(self, batches: Batches, step_fn: Callable[..., None], callback_list: CallbackList,
@@ -571,6 +576,10 @@ class Trainer:
             self._updates_weights = bool(params)
             if params:
                 optimizer.build(params)
+                # What Keras keeps on each variable: its constraint, and its name (for exclude_from_weight_decay).
+                optimizer.constraints = [(w, project) for w, project in self.constrained_weights()
+                                         if id(w) in trainable]
+                optimizer.variable_names = _weight_names(self)
             return
         own = {id(p) for p in self.parameters()}  # type: ignore[attr-defined]
         if any(id(p) not in own for group in optimizer.param_groups for p in group["params"]):  # type: ignore[union-attr]
@@ -578,6 +587,12 @@ class Trainer:
                 f"The optimizer passed to compile() updates weights that are not model '{self.name}''s "  # type: ignore[attr-defined]
                 "(it was built for another model). Give each model its own optimizer."
             )
+
+
+def _weight_names(model: Any) -> dict[int, str]:
+    """Keras's name of each of the model's weights (``"kernel"``, ``"bias"``), by the weight's ``id``."""
+    return {id(getattr(layer, spec.attr)): spec.keras_name for layer in model.modules()
+            for spec in getattr(layer, "_weight_specs", ())}
 
 
 def _class_weight_table(class_weight: dict[int, float] | None, sample_weight: Any,

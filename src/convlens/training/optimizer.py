@@ -6,9 +6,12 @@ and bound to them later; ``build(params)`` (which ``fit`` calls) runs
 optimizer (``param_groups``, ``state_dict``, LR schedulers, plain loops).
 
 Shared by every optimizer: Keras's decoupled weight decay (``w -= lr·wd·w``
-before the update), gradient clipping (``clipnorm``, ``clipvalue``,
-``global_clipnorm``), the ``iterations`` counter, the ``learning_rate``
-property and Keras's config. The update rules live in ``optimizers.py``.
+before the update, ``exclude_from_weight_decay``), gradient clipping
+(``clipnorm``, ``clipvalue``, ``global_clipnorm``), the weights' constraints
+(applied after each update, as Keras's ``optimizer.apply`` does), the
+exponential moving average of the weights (``use_ema``), the ``iterations``
+counter, the ``learning_rate`` property, Keras's ``variables`` and config.
+The update rules live in ``optimizers.py``.
 
 Device scalars: by default the learning rate and the step count are Python
 numbers, folded into each kernel's arguments (the fewest kernels, best on a
@@ -29,8 +32,9 @@ Example:
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import torch
 
@@ -83,7 +87,22 @@ class Optimizer(torch.optim.Optimizer):
         clipnorm: clip each gradient to this L2 norm.
         clipvalue: clip each gradient element to ``[-clipvalue, clipvalue]``.
         global_clipnorm: clip all gradients together to this global L2 norm.
+        use_ema: keep an exponential moving average of the weights
+            (``average = m·average + (1 - m)·w`` after each update, the
+            first one copying ``w``); ``fit`` swaps it in at the end
+            (``finalize_variable_values``), as Keras does.
+        ema_momentum: ``m``, in [0, 1].
+        ema_overwrite_frequency: with ``use_ema``, overwrite the weights with
+            their average every this many updates (``None``: only at the end).
+        loss_scale_factor, gradient_accumulation_steps: Keras options accepted
+            at their default ``None`` only.
         name: the optimizer name.
+
+    Attributes:
+        constraints: ``(weight, projection)`` pairs applied after every update
+            (``fit`` fills them from the layers' ``kernel_constraint``, ...).
+        variable_names: Keras's name of each weight by ``id`` (``"kernel"``,
+            ``"bias"``), which ``exclude_from_weight_decay(var_names=...)`` matches.
 
     Subclasses set ``_hyper`` (their Keras hyper-parameters) and implement
     ``_update(params, grads, states, lr)`` for one parameter group.
@@ -98,7 +117,10 @@ class Optimizer(torch.optim.Optimizer):
     _defaults_name = "optimizer"
 
     def __init__(self, learning_rate: float, weight_decay: float | None = None, clipnorm: float | None = None,
-                 clipvalue: float | None = None, global_clipnorm: float | None = None, name: str | None = None) -> None:
+                 clipvalue: float | None = None, global_clipnorm: float | None = None, use_ema: bool = False,
+                 ema_momentum: float = 0.99, ema_overwrite_frequency: int | None = None,
+                 loss_scale_factor: float | None = None, gradient_accumulation_steps: int | None = None,
+                 name: str | None = None) -> None:
         # torch.optim.Optimizer.__init__ runs in `build`, once the weights are known.
         if isinstance(learning_rate, dict):  # a schedule as Keras serializes it
             learning_rate = schedules.deserialize(learning_rate)
@@ -117,6 +139,25 @@ class Optimizer(torch.optim.Optimizer):
         for key, value in given.items():
             check_non_negative(key, value)
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        for key, value in (("loss_scale_factor", loss_scale_factor),
+                           ("gradient_accumulation_steps", gradient_accumulation_steps)):
+            if value is not None:
+                raise ValueError(f"{type(self).__name__}: convlens supports `{key}` only at its Keras default None. "
+                                 f"Received: {key}={value!r}")
+        self.use_ema = bool(use_ema)
+        if use_ema:
+            if isinstance(ema_momentum, bool) or not isinstance(ema_momentum, (int, float)) or not 0 <= ema_momentum <= 1:
+                raise ValueError(f"`ema_momentum` must be in the range [0, 1]. Received: ema_momentum={ema_momentum}")
+            if ema_overwrite_frequency and (not isinstance(ema_overwrite_frequency, int) or ema_overwrite_frequency < 1):
+                raise ValueError("`ema_overwrite_frequency` must be an integer >= 1 or None. "
+                                 f"Received: ema_overwrite_frequency={ema_overwrite_frequency}")
+            if ema_overwrite_frequency:
+                self.supports_device_scalars = False  # the overwrite is decided on the host, step by step
+        self.ema_momentum, self.ema_overwrite_frequency = ema_momentum, ema_overwrite_frequency
+        self.constraints: list[tuple[torch.Tensor, Callable[[torch.Tensor], torch.Tensor]]] = []
+        self.variable_names: dict[int, str] = {}
+        self._no_decay_ids: set[int] = set()
+        self._no_decay_pattern: re.Pattern[str] | None = None
         self.name = name or self._defaults_name
         self.iterations = 0  # update steps applied, as Keras's `optimizer.iterations`
         self.built = False
@@ -227,10 +268,131 @@ class Optimizer(torch.optim.Optimizer):
             grads = self._clip([p.grad for p in params])
             lr = self._scheduled_lr(group) if device is None else self._scheduled_device_lr(device, i)
             if self.weight_decay:
-                torch._foreach_mul_(params, 1.0 - lr * self.weight_decay)
+                decayed = [p for p in params if self._use_weight_decay(p)]
+                if decayed:
+                    torch._foreach_mul_(decayed, 1.0 - lr * self.weight_decay)
             self._update(params, grads, [self.state[p] for p in params], lr)
+        if self.use_ema:
+            self._update_moving_average()
+        # Keras's order: the update (and the average), then each weight's constraint, then the counter.
+        for weight, project in self.constraints:
+            if weight.grad is not None:
+                weight.copy_(project(weight))
         self.iterations += 1
         return loss
+
+    # ------------------------------------------------------ weight decay
+    def exclude_from_weight_decay(self, var_list: Iterable[torch.Tensor] | None = None,
+                                  var_names: Iterable[str] | None = None) -> None:
+        """Leave some weights out of the weight decay: those in ``var_list``, and those whose name contains one of ``var_names``.
+
+        Names are Keras's weight names (``"kernel"``, ``"bias"``, ``"gamma"``);
+        ``fit`` tells the optimizer the names of the model's weights.
+
+        Example:
+            >>> from convlens.training.optimizers import AdamW
+            >>> opt = AdamW(learning_rate=0.1, weight_decay=0.5)
+            >>> opt.exclude_from_weight_decay(var_names=["bias"])
+            >>> w, b = torch.nn.Parameter(torch.ones(1)), torch.nn.Parameter(torch.ones(1))
+            >>> opt.build([w, b]).variable_names = {id(w): "kernel", id(b): "bias"}
+            >>> opt._use_weight_decay(w), opt._use_weight_decay(b)
+            (True, False)
+        """
+        self._no_decay_ids = {id(v) for v in var_list or ()}
+        names = set(var_names or ())
+        self._no_decay_pattern = re.compile("|".join(sorted(names))) if names else None
+
+    def _use_weight_decay(self, weight: torch.Tensor) -> bool:
+        if id(weight) in self._no_decay_ids:
+            return False
+        pattern = self._no_decay_pattern
+        return pattern is None or pattern.search(self.variable_names.get(id(weight), "")) is None
+
+    # --------------------------------------------------------------- EMA
+    def _weights(self) -> Tensors:
+        return [p for group in self.param_groups for p in group["params"]]
+
+    def _update_moving_average(self) -> None:
+        """``average = m·average + (1 - m)·w`` over every weight, with ``m = 0`` on the first update (Keras's rule)."""
+        weights = self._weights()
+        averages = self._slots([self.state[p] for p in weights], weights, "average")
+        device = self._device
+        if device is None:
+            momentum: Scalar = self.ema_momentum if self.iterations != 0 else 0.0
+        else:  # the device step already counts this update
+            momentum = (device.step > 1.0).to(device.step.dtype) * self.ema_momentum
+        torch._foreach_mul_(averages, momentum)
+        torch._foreach_add_(averages, torch._foreach_mul(weights, 1.0 - momentum))
+        if self.ema_overwrite_frequency and (self.iterations + 1) % self.ema_overwrite_frequency == 0:
+            torch._foreach_copy_(weights, averages)
+
+    @torch.no_grad()
+    def finalize_variable_values(self, var_list: Iterable[torch.Tensor]) -> None:
+        """Set the weights to their final values: with ``use_ema``, their moving averages (``fit`` calls this at the end).
+
+        Raises:
+            ValueError: when ``var_list`` is not the list of weights the optimizer was built with.
+
+        Example:
+            >>> from convlens.training.optimizers import SGD
+            >>> w = torch.nn.Parameter(torch.tensor([1.0]))
+            >>> opt = SGD(learning_rate=1.0, use_ema=True, ema_momentum=0.5).build([w])
+            >>> for _ in range(2):
+            ...     w.grad = torch.tensor([1.0]); opt.step()
+            >>> opt.finalize_variable_values([w]); w.item()  # ½·0 + ½·(-1)
+            -0.5
+        """
+        if not self.use_ema or not self.built:
+            return
+        var_list, weights = list(var_list), self._weights()
+        if len(var_list) != len(weights):
+            raise ValueError(
+                f"The length of model variables ({len(var_list)}) to override does not match the length of model "
+                f"variables stored in the optimizer ({len(weights)}). Please check if the optimizer was called on "
+                "your model."
+            )
+        for var, weight in zip(var_list, weights):
+            average = self.state[weight].get("average")
+            if average is not None:
+                var.copy_(average)
+
+    # --------------------------------------------------------- variables
+    @property
+    def variables(self) -> Tensors:
+        """Keras's ``optimizer.variables``: the step count, the learning rate, then the state tensors in Keras's order.
+
+        ``iterations`` (int64) and ``learning_rate`` (float32, left out when it
+        is a schedule) are 0-d snapshots; the state tensors (``average`` with
+        ``use_ema``, then e.g. Adam's ``momentum`` and ``velocity`` per weight)
+        are the optimizer's own, created here if no step has run yet, as Keras
+        creates them when it builds.
+
+        Example:
+            >>> from convlens.training.optimizers import Adam
+            >>> opt = Adam().build([torch.nn.Parameter(torch.zeros(3))])
+            >>> [tuple(v.shape) for v in opt.variables]
+            [(), (), (3,), (3,)]
+        """
+        values = [torch.tensor(self.iterations)]
+        if self._schedule is None:
+            values.append(torch.tensor(self.learning_rate, dtype=torch.float32))
+        if not self.built:
+            return values
+        weights = self._weights()
+        groups = ([(("average", 0.0),)] if self.use_ema else []) + self._slot_groups()
+        for group in groups:  # Keras interleaves the slots of one group weight by weight
+            for p in weights:
+                for key, fill in group:
+                    values += self._slots([self.state[p]], [p], key, fill)
+        return values + self._extra_variables()
+
+    def _slot_groups(self) -> list[tuple[tuple[str, float], ...]]:
+        """The state tensors per weight, ``(name, initial value)``, in the groups and order Keras creates them."""
+        return []
+
+    def _extra_variables(self) -> Tensors:
+        """Keras's variables after the state tensors (Nadam's momentum product)."""
+        return []
 
     def _scheduled_lr(self, group: dict[str, Any]) -> float:
         """The host learning rate of this update: a schedule's value at the updates applied so far, as in Keras."""
@@ -295,7 +457,8 @@ class Optimizer(torch.optim.Optimizer):
             "name": self.name, "weight_decay": self.weight_decay,
             "learning_rate": self.learning_rate if self._schedule is None else schedules.serialize(self._schedule),
             "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue,
-            "use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None, "loss_scale_factor": None,
+            "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
+            "ema_overwrite_frequency": self.ema_overwrite_frequency, "loss_scale_factor": None,
             "gradient_accumulation_steps": None, **self._hyper,
         }
 
@@ -308,10 +471,6 @@ class Optimizer(torch.optim.Optimizer):
             >>> Adam.from_config(Adam(learning_rate=0.01).get_config()).learning_rate
             0.01
         """
-        config = dict(config)
-        for key, default in _KERAS_ONLY_DEFAULTS.items():
-            if key in config and config.pop(key) != default:
-                raise ValueError(f"{cls.__name__}: convlens supports {key} only at its Keras default {default!r}.")
         return cls(**config)
 
     def __repr__(self) -> str:
@@ -330,12 +489,6 @@ class Optimizer(torch.optim.Optimizer):
             super().__setstate__(state)
         else:
             self.__dict__.update(state)
-
-
-_KERAS_ONLY_DEFAULTS: dict[str, Any] = {
-    "use_ema": False, "ema_momentum": 0.99, "ema_overwrite_frequency": None, "loss_scale_factor": None,
-    "gradient_accumulation_steps": None,
-}
 
 
 def check_non_negative(name: str, value: Any) -> float:

@@ -51,14 +51,16 @@ class SGD(Optimizer):
     _defaults_name = "SGD"
 
     def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0, nesterov: bool = False,
-                 weight_decay: float | None = None, clipnorm: float | None = None, clipvalue: float | None = None,
-                 global_clipnorm: float | None = None, name: str | None = None) -> None:
-        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name)
+                 weight_decay: float | None = None, **options: Any) -> None:
+        super().__init__(learning_rate, weight_decay, **options)
         if not isinstance(momentum, (int, float)) or not 0 <= momentum <= 1:
             raise ValueError(f"`momentum` must be a float between [0, 1]. Received: momentum={momentum!r}")
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
         self._hyper = {"momentum": self.momentum, "nesterov": self.nesterov}
+
+    def _slot_groups(self) -> list[tuple[tuple[str, float], ...]]:
+        return [(("momentum", 0.0),)] if self.momentum else []
 
     def _update(self, params: Tensors, grads: Tensors, states: list[dict[str, Any]], lr: Scalar) -> None:
         if not self.momentum:
@@ -86,13 +88,15 @@ class Adam(Optimizer):
 
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, amsgrad: bool = False, weight_decay: float | None = None,
-                 clipnorm: float | None = None, clipvalue: float | None = None, global_clipnorm: float | None = None,
-                 name: str | None = None) -> None:
-        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name)
+                 **options: Any) -> None:
+        super().__init__(learning_rate, weight_decay, **options)
         self.beta_1, self.beta_2 = check_beta("beta_1", beta_1), check_beta("beta_2", beta_2)
         self.epsilon = check_non_negative("epsilon", epsilon)
         self.amsgrad = bool(amsgrad)
         self._hyper = {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+
+    def _slot_groups(self) -> list[tuple[tuple[str, float], ...]]:
+        return [(("momentum", 0.0), ("velocity", 0.0))] + ([(("velocity_hat", 0.0),)] if self.amsgrad else [])
 
     def _update(self, params: Tensors, grads: Tensors, states: list[dict[str, Any]], lr: Scalar) -> None:
         t = self._step_number()
@@ -121,12 +125,10 @@ class AdamW(Adam):
     _defaults_name = "adamw"
 
     def __init__(self, learning_rate: float = 0.001, weight_decay: float = 0.004, beta_1: float = 0.9,
-                 beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False, clipnorm: float | None = None,
-                 clipvalue: float | None = None, global_clipnorm: float | None = None, name: str | None = None) -> None:
+                 beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False, **options: Any) -> None:
         if weight_decay is None:
             raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")
-        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay, clipnorm, clipvalue,
-                         global_clipnorm, name)
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad, weight_decay, **options)
 
 
 class RMSprop(Optimizer):
@@ -142,14 +144,17 @@ class RMSprop(Optimizer):
     _defaults_name = "rmsprop"
 
     def __init__(self, learning_rate: float = 0.001, rho: float = 0.9, momentum: float = 0.0, epsilon: float = 1e-7,
-                 centered: bool = False, weight_decay: float | None = None, clipnorm: float | None = None,
-                 clipvalue: float | None = None, global_clipnorm: float | None = None, name: str | None = None) -> None:
-        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name)
+                 centered: bool = False, weight_decay: float | None = None, **options: Any) -> None:
+        super().__init__(learning_rate, weight_decay, **options)
         self.rho = check_beta("rho", rho)
         self.momentum = check_non_negative("momentum", momentum)
         self.epsilon = check_non_negative("epsilon", epsilon)
         self.centered = bool(centered)
         self._hyper = {"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon, "centered": self.centered}
+
+    def _slot_groups(self) -> list[tuple[tuple[str, float], ...]]:
+        return [(("velocity", 0.0),), *([(("momentum", 0.0),)] if self.momentum > 0 else []),
+                *([(("average_gradient", 0.0),)] if self.centered else [])]
 
     def _update(self, params: Tensors, grads: Tensors, states: list[dict[str, Any]], lr: Scalar) -> None:
         v = self._slots(states, params, "velocity")
@@ -184,12 +189,14 @@ class Adagrad(Optimizer):
     _defaults_name = "adagrad"
 
     def __init__(self, learning_rate: float = 0.001, initial_accumulator_value: float = 0.1, epsilon: float = 1e-7,
-                 weight_decay: float | None = None, clipnorm: float | None = None, clipvalue: float | None = None,
-                 global_clipnorm: float | None = None, name: str | None = None) -> None:
-        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name)
+                 weight_decay: float | None = None, **options: Any) -> None:
+        super().__init__(learning_rate, weight_decay, **options)
         self.initial_accumulator_value = check_non_negative("initial_accumulator_value", initial_accumulator_value)
         self.epsilon = check_non_negative("epsilon", epsilon)
         self._hyper = {"initial_accumulator_value": self.initial_accumulator_value, "epsilon": self.epsilon}
+
+    def _slot_groups(self) -> list[tuple[tuple[str, float], ...]]:
+        return [(("accumulator", self.initial_accumulator_value),)]
 
     def _update(self, params: Tensors, grads: Tensors, states: list[dict[str, Any]], lr: Scalar) -> None:
         accumulator = self._slots(states, params, "accumulator", self.initial_accumulator_value)
@@ -211,13 +218,18 @@ class Nadam(Optimizer):
     supports_device_scalars = False  # `u_product` is a running product on the host
 
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7,
-                 weight_decay: float | None = None, clipnorm: float | None = None, clipvalue: float | None = None,
-                 global_clipnorm: float | None = None, name: str | None = None) -> None:
-        super().__init__(learning_rate, weight_decay, clipnorm, clipvalue, global_clipnorm, name)
+                 weight_decay: float | None = None, **options: Any) -> None:
+        super().__init__(learning_rate, weight_decay, **options)
         self.beta_1, self.beta_2 = check_beta("beta_1", beta_1), check_beta("beta_2", beta_2)
         self.epsilon = check_non_negative("epsilon", epsilon)
         self._hyper = {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
         self.u_product = 1.0  # ∏ u_i over the steps taken, as Keras's `_u_product`
+
+    def _slot_groups(self) -> list[tuple[tuple[str, float], ...]]:
+        return [(("momentum", 0.0), ("velocity", 0.0))]
+
+    def _extra_variables(self) -> Tensors:
+        return [torch.tensor(self.u_product, dtype=torch.float32)]
 
     def _update(self, params: Tensors, grads: Tensors, states: list[dict[str, Any]], lr: float) -> None:
         t = self.iterations + 1
