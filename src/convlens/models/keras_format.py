@@ -276,6 +276,8 @@ def _check_object(config: dict[str, Any], where: str, path: str, custom_objects:
             return
     elif _is_keras_module(module) and registered in (None, class_name):
         return  # Keras's own class (backend-specific ones, like torch's SGD, repeat their class name there)
+    elif module is None and registered is None and isinstance(class_name, str) and not is_custom_entry(config):
+        return  # a built-in class named without its module, as legacy `.h5` configs name layers and models
     elif isinstance(class_name, str) and is_resolvable(config, custom_objects):
         return  # a subclassed model or custom layer whose class the program registered or passed
     raise ValueError(

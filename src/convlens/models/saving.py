@@ -34,7 +34,7 @@ import h5py
 from .. import limits
 from .._io import atomic_write
 from ..errors import ConvlensError, FileFormatError
-from . import keras_format, keras_h5
+from . import keras_format, keras_h5, legacy_h5
 
 if TYPE_CHECKING:
     from .model import Model
@@ -51,7 +51,8 @@ def save_model(model: "Model", path: str | os.PathLike, overwrite: bool = True) 
     Args:
         model: a convlens ``Sequential``, functional or built subclassed model (nested models allowed); a
             subclassed model or custom layer is saved through its ``get_config()``, as Keras saves it.
-        path: the target file; its name must end in ``.keras``.
+        path: the target file: ``.keras``, or ``.h5``/``.hdf5`` for Keras's legacy HDF5 file, written
+            as Keras 3 writes it and with Keras's warning (see ``legacy_h5``).
         overwrite: replace an existing file; ``False`` raises ``FileExistsError``.
 
     Raises:
@@ -70,12 +71,19 @@ def save_model(model: "Model", path: str | os.PathLike, overwrite: bool = True) 
     """
     from .model import Model  # at call time: models/model.py imports this module
 
-    path = _checked_path(path, (".keras",), "Invalid `filepath` argument: expected a `.keras` extension.")
+    path = _checked_path(path, (".keras", ".h5", ".hdf5"), "Invalid filepath extension for saving. Please add "
+                         "either a `.keras` extension for the native Keras format (recommended) or a `.h5` extension.")
     if not isinstance(model, Model):
         raise TypeError(f"Only convlens models can be saved in the Keras format; received {type(model).__qualname__}.")
-    if keras_format.is_custom(model):
+    if keras_format.is_custom(model) or path.suffix in (".h5", ".hdf5"):
         _require_built(model, "saving")
+    if path.suffix in (".h5", ".hdf5"):
+        legacy_h5.warn_legacy()
     _check_overwrite(path, overwrite)
+    if path.suffix in (".h5", ".hdf5"):
+        with _atomic_file(path) as file, h5py.File(file, "w") as h5:
+            legacy_h5.write_model(model, h5)
+        return
     config = json.dumps(keras_format.model_to_config(model), allow_nan=False)
     metadata = json.dumps({"keras_version": keras_format.KERAS_VERSION,
                            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
@@ -95,7 +103,7 @@ def load_model(path: str | os.PathLike, custom_objects: dict | None = None, comp
     """Load a ``.keras`` archive written by Keras 3 or by :func:`save_model`.
 
     Args:
-        path: the archive; its name must end in ``.keras``.
+        path: the archive (``.keras``), or a legacy HDF5 model file (``.h5``/``.hdf5``).
         custom_objects: ``{registered name or class name: class}`` for the
             subclassed models and custom layers the file names, beside those
             registered with ``register_keras_serializable``; no other code is
@@ -127,9 +135,11 @@ def load_model(path: str | os.PathLike, custom_objects: dict | None = None, comp
     """
     from .model import Model  # at call time: models/model.py imports this module
 
-    path = _checked_path(path, (".keras",), "Invalid filename: expected a `.keras` extension.")
+    path = _checked_path(path, (".keras", ".h5", ".hdf5"), "Invalid filename: expected a `.keras` or `.h5` extension.")
     if custom_objects is not None and not isinstance(custom_objects, dict):
         raise TypeError(f"custom_objects must be a dict of name -> class; received {custom_objects!r}.")
+    if path.suffix in (".h5", ".hdf5"):
+        return legacy_h5.read_model(path, custom_objects)
     where = str(path)
     config, weights = _read_archive(path)
     try:
