@@ -166,3 +166,17 @@ def test_keras_namespace_and_registry():
     assert keras.datasets.cifar10.load_data is cifar10.load_data
     assert datasets.sample.DATASETS["cifar10"] is cifar10.CIFAR10
     assert cifar10.CLASS_NAMES[9] == "truck"
+
+
+def test_convlens_train_data_cifar10_gets_channels_last_images_and_flat_labels(tiny, monkeypatch):
+    from convlens import runs
+
+    path, train, _ = tiny
+    monkeypatch.setitem(datasets.sample.DATASETS, "cifar10", _described(path))
+    monkeypatch.setenv("CONVLENS_DATA", str(path.parent.parent))
+    (path.parent.parent / "cifar10").mkdir()
+    os.link(path, path.parent.parent / "cifar10" / path.name)
+    data = runs._load_data(runs.RunConfig(data="cifar10"), log=lambda message: None)
+    assert data["x_train"].shape == (5 * PER_BATCH, 32, 32, 3) and data["input_shape"] == (32, 32, 3)
+    assert data["y_train"].shape == (5 * PER_BATCH,) and data["class_names"][0] == "airplane"
+    assert not data["sample"]
