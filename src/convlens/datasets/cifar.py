@@ -16,7 +16,6 @@ anything else, such as a ``__reduce__`` payload calling ``os.system``, is refuse
 from __future__ import annotations
 
 import io
-import os
 import pickle
 import tarfile
 from dataclasses import dataclass
@@ -25,8 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from convlens import limits
-from convlens.datasets.idx_dataset import Splits
-from convlens.datasets.sources import DatasetFileError, locate
+from convlens.datasets.idx_dataset import IDXDataset, Splits
+from convlens.datasets.sources import DatasetFileError
 
 __all__ = ["ArchiveFile", "CifarDataset", "RestrictedUnpickler", "load_batch"]
 
@@ -162,16 +161,7 @@ class CifarDataset:
     label_key: str = "labels"
     sample: None = None  # no sample ships with convlens
 
-    def load(self, path: str | os.PathLike | None = None, *, mirrors: list[str] | tuple[str, ...] | None = None,
-             download: bool = True, verbose: bool = True) -> Splits:
-        """Find (or download) the archive, verify its SHA-256 and read it, as ``convlens.datasets.sources.locate``
-        describes.
-
-        Example:
-            >>> from convlens.datasets.cifar10 import CIFAR10
-            >>> (x_train, y_train), _ = CIFAR10.load("data/cifar10")  # doctest: +SKIP
-        """
-        return self.read(locate(self, path, mirrors=mirrors, download=download, verbose=verbose))
+    load = IDXDataset.load  # the same lookup and SHA-256 check, then this dataset's `read`
 
     def read(self, paths: dict[str, Path]) -> Splits:
         """Read the verified archive that ``locate`` returned: uint8 images (N, 32, 32, 3), labels (N, 1).
@@ -181,7 +171,7 @@ class CifarDataset:
 
         Example:
             >>> from convlens.datasets.cifar10 import CIFAR10
-            >>> splits = CIFAR10.read(locate(CIFAR10))  # doctest: +SKIP
+            >>> splits = CIFAR10.load()  # doctest: +SKIP
         """
         path = paths[self.files[0].stem]
         batches = self._batches(path)

@@ -117,9 +117,9 @@ class IDXDataset:
         download: bool = True,
         verbose: bool = True,
     ) -> Splits:
-        """Find (or download) the four files, verify them and read them.
+        """Find (or download) the dataset's files, verify them and read them (with ``self.read``).
 
-        See ``convlens.datasets.sources.locate`` for the lookup order.
+        See ``convlens.datasets.sources.locate`` for the lookup order; ``CifarDataset`` loads the same way.
 
         Example:
             >>> from convlens.datasets.mnist import MNIST

@@ -27,15 +27,12 @@ file names is never imported.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import Any, Callable, Iterator
 
 from .. import layers as layers_lib
 from ..layers.base import Layer
 from ..layers.naming import snake_case
 from .registration import get_registered_name, get_registered_object
-
-if TYPE_CHECKING:
-    from .model import Model
 
 __all__ = ["attribute_entries", "custom_entry", "custom_from_entry", "is_custom", "is_custom_entry", "is_resolvable"]
 
