@@ -27,7 +27,7 @@ from ._io import atomic_write_text
 from .errors import FileFormatError, RunStateError
 
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
-BUILTIN_DATA = ("mnist", "fashion-mnist")
+BUILTIN_DATA = ("mnist", "fashion-mnist", "cifar10")
 
 
 @dataclass
@@ -35,7 +35,7 @@ class RunConfig:
     """Everything that defines a training run; ``convlens train`` has one flag per field."""
 
     model: str = "mnist-convnet"  # a zoo name (see `convlens.zoo.list()`)
-    data: str = "mnist"  # "mnist", "fashion-mnist" or a folder of class sub-folders of images
+    data: str = "mnist"  # "mnist", "fashion-mnist", "cifar10" or a folder of class sub-folders of images
     epochs: int = 2  # passes over the training set
     # images per gradient step; 2 epochs of mnist-convnet on MNIST (seeds 0-2) reach 98.53-98.70 % test accuracy at
     # 16, 98.42-98.53 % at 32, 98.3-98.4 % at 64 and 98.2 % at 128; on the 2-core CPU the whole run takes 90 s at 16
@@ -90,11 +90,14 @@ def _load_data(config: RunConfig, log: Callable[[str], None]) -> dict[str, Any]:
             data, message, is_sample = loaded.data, loaded.message, loaded.is_sample
         log(message)
         (x_train, y_train), (x_test, y_test) = data
-        names = FASHION_CLASSES if config.data == "fashion-mnist" else [str(i) for i in range(10)]
+        names = {"fashion-mnist": FASHION_CLASSES, "cifar10": list(datasets.cifar10.CLASS_NAMES)}.get(
+            config.data, [str(i) for i in range(10)])
+        if x_train.ndim == 3:  # grayscale (N, 28, 28) -> (N, 28, 28, 1): channels last
+            x_train, x_test = x_train[..., None], x_test[..., None]
         return {
-            "x_train": x_train[..., None], "y_train": y_train,  # (N, 28, 28, 1) uint8: channels last
-            "x_test": x_test[..., None], "y_test": y_test,
-            "input_shape": (*x_train.shape[1:], 1), "class_names": names, "message": message,
+            "x_train": x_train, "y_train": y_train.reshape(-1),  # CIFAR's labels are (N, 1), as in Keras
+            "x_test": x_test, "y_test": y_test.reshape(-1),
+            "input_shape": x_train.shape[1:], "class_names": names, "message": message,
             "sample": is_sample,
         }
     folder = Path(config.data)

@@ -112,5 +112,5 @@ def test_load_or_sample_does_not_hide_problems(tmp_path):
     (cache / "t10k-labels-idx1-ubyte.gz").write_bytes(b"\x1f\x8b broken")
     with pytest.raises(datasets.DatasetFileError, match="t10k-labels-idx1-ubyte.gz"):
         datasets.load_or_sample("mnist", download=False)
-    with pytest.raises(ValueError, match="name='cifar10'; allowed: mnist, fashion_mnist"):
-        datasets.load_or_sample("cifar10")
+    with pytest.raises(ValueError, match="name='cifar100'; allowed: mnist, fashion_mnist"):
+        datasets.load_or_sample("cifar100")

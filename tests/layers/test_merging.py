@@ -77,3 +77,19 @@ def test_merge_layers_have_no_weights_and_keras_configs():
     assert set(add.get_config()) == {"name", "trainable", "dtype"}
     concat = layers.deserialize({"class_name": "Concatenate", "config": {"axis": 1, "name": "c"}})
     assert concat.get_config()["axis"] == 1 and layers.get_class("Minimum") is layers.Minimum
+
+
+@pytest.mark.parametrize("name", ["add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate"])
+def test_merge_functions_equal_keras(name):
+    keras = pytest.importorskip("keras")
+    ours = getattr(layers, name)([torch.from_numpy(A), torch.from_numpy(B)])
+    theirs = getattr(keras.layers, name)([A, B])
+    np.testing.assert_allclose(ours.numpy(), keras.ops.convert_to_numpy(theirs), rtol=1e-6, atol=1e-6)
+
+
+def test_merge_functions_build_graph_layers_with_their_options():
+    x1, x2 = layers.Input((4,)), layers.Input((4,))
+    joined = layers.concatenate([x1, x2], axis=1, name="joined")
+    assert joined.shape == (None, 8) and joined.node.layer.name == "joined"
+    assert layers.dot([x1, x2], axes=1, normalize=True).node.layer.normalize is True
+    assert type(layers.add([x1, x2]).node.layer) is layers.Add

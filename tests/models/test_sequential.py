@@ -119,3 +119,14 @@ def test_config_round_trip():
     clone = Sequential.from_config(model.get_config())
     assert [type(l) for l in clone.layers] == [type(l) for l in model.layers]
     assert clone.count_params() == model.count_params() and clone.output_shape == model.output_shape
+
+
+def test_a_built_model_as_first_layer_gives_the_input_shape_as_in_keras():
+    # The TensorFlow tutorial's `Sequential([data_augmentation, layers.Rescaling(1/255), ...])`.
+    augmentation = Sequential([layers.Input((8, 8, 3)), layers.RandomFlip("horizontal")])
+    model = Sequential([augmentation, layers.Conv2D(2, 3), layers.Flatten()])
+    assert model.built and model.input_shape == (None, 8, 8, 3) and model.output_shape == (None, 72)
+    # A plain layer built on its own does not fix the input shape (Keras waits for the first call).
+    dense = layers.Dense(2)
+    dense.build((None, 3))
+    assert not Sequential([dense, layers.Dense(1)]).built

@@ -1,5 +1,6 @@
 """Making new layers and models via subclassing (keras.io guide), short version: a custom layer with
-`add_weight`, a subclassed model with `call(training=)`, trained with `fit`, saved and reloaded as weights."""
+`add_weight`, a subclassed model with `call(training=)`, trained with `fit`, saved and reloaded as weights, and
+saved whole as a `.keras` file through `get_config` (the serialization guide's registered classes)."""
 
 import os
 import sys
@@ -13,6 +14,7 @@ else: import convlens.keras as keras  # noqa: E701
 keras.utils.set_random_seed(0)
 
 
+@keras.saving.register_keras_serializable(package="tutorial")
 class Linear(keras.layers.Layer):
     def __init__(self, units=32, **kwargs):
         super().__init__(**kwargs)
@@ -25,10 +27,15 @@ class Linear(keras.layers.Layer):
     def call(self, inputs):
         return keras.ops.matmul(inputs, self.w) + self.b
 
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
 
+
+@keras.saving.register_keras_serializable(package="tutorial")
 class SmallNet(keras.Model):
-    def __init__(self, num_classes=3):
-        super().__init__()
+    def __init__(self, num_classes=3, **kwargs):
+        super().__init__(**kwargs)
+        self.num_classes = num_classes
         self.conv = keras.layers.Conv2D(4, 3, activation="relu")
         self.pool = keras.layers.GlobalAveragePooling2D()
         self.dropout = keras.layers.Dropout(0.25)
@@ -39,6 +46,9 @@ class SmallNet(keras.Model):
         x = self.pool(self.conv(inputs))
         x = self.dropout(x, training=training)
         return self.classifier(keras.ops.relu(self.hidden(x)))
+
+    def get_config(self):
+        return {**super().get_config(), "num_classes": self.num_classes}
 
 
 rng = np.random.default_rng(0)
@@ -63,4 +73,11 @@ again = SmallNet()
 again(x[:1])
 again.load_weights(path)
 np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+# The whole model: its class is rebuilt from get_config(), then built and given the saved weights.
+path = os.path.join(tempfile.mkdtemp(), "small.keras")
+model.save(path)
+restored = keras.models.load_model(path)
+assert type(restored) is SmallNet and restored.num_classes == 3 and type(restored.hidden) is Linear
+np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
 print("ok", file=sys.stderr)

@@ -10,7 +10,7 @@ from .common import load_model_arg
 @click.command("evaluate")
 @click.argument("model_path", metavar="MODEL")
 @click.option("--data", default=None,
-              help="mnist, fashion-mnist, or a folder with one sub-folder of images per class (default: the data "
+              help="mnist, fashion-mnist, cifar10, or a folder with one sub-folder of images per class (default: the data "
                    "of MODEL's run, from its run.json; else mnist).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=1024, show_default=True, help="Images per batch.")
 def evaluate_command(model_path: str, data: str | None, batch_size: int) -> None:
@@ -41,7 +41,8 @@ def evaluate_command(model_path: str, data: str | None, batch_size: int) -> None
         loaded = datasets.load_or_sample(data)
         click.echo(loaded.message)
         _, (x_test, y_test) = loaded.data
-        loss, accuracy = model.evaluate(x_test[..., None], y_test, batch_size=batch_size, verbose=0)
+        x_test = x_test if x_test.ndim == 4 else x_test[..., None]  # grayscale sets gain a channel axis
+        loss, accuracy = model.evaluate(x_test, y_test.reshape(-1), batch_size=batch_size, verbose=0)
         count = len(x_test)
     else:
         height, width = model.input_shape[1:3]

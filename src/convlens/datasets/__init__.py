@@ -1,4 +1,4 @@
-"""Datasets: MNIST and Fashion-MNIST as NumPy arrays, and labelled images in folders.
+"""Datasets: MNIST, Fashion-MNIST and CIFAR-10 as NumPy arrays, and labelled images in folders.
 
 Example:
     >>> from convlens import datasets
@@ -7,7 +7,7 @@ Example:
     ((6000, 28, 28), dtype('uint8'))
 """
 
-from convlens.datasets import fashion_mnist, mnist
+from convlens.datasets import cifar10, fashion_mnist, mnist
 from convlens.datasets.idx import IDXError, read_idx
 from convlens.datasets.image_dataset import ImageFolderDataset, load_image
 from convlens.datasets.image_folder import image_dataset_from_directory
@@ -24,6 +24,7 @@ __all__ = [
     "ImageFolderDataset",
     "LoadedData",
     "cache_dir",
+    "cifar10",
     "fashion_mnist",
     "image_dataset_from_directory",
     "load_image",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from convlens.datasets.idx import read_idx
+from convlens.datasets.idx import IDXError, read_idx
 from convlens.datasets.sources import locate
 
 __all__ = ["IDXDataset", "IDXFile", "Splits"]
@@ -56,6 +56,43 @@ class IDXFile:
         """Accepted file names, in the order they are looked for."""
         return self.gz_name, self.stem
 
+    @property
+    def download_name(self) -> str:
+        """The name the mirrors serve the file under."""
+        return self.gz_name
+
+    @property
+    def sha256_download(self) -> str:
+        """SHA-256 of the file the mirrors serve."""
+        return self.sha256_gz
+
+    @property
+    def download_size(self) -> int | None:
+        """Bytes of the file the mirrors serve (a mirror sending more is cut off), or None if unknown."""
+        return self.size_gz
+
+    def accepts(self, digest: str) -> bool:
+        """Whether ``digest`` is the SHA-256 of the original ``.gz`` or of its decompressed content."""
+        return digest in (self.sha256_gz, self.sha256_raw)
+
+    def mismatch(self, path: Path, digest: str, title: str) -> str:
+        """How the file at ``path`` (SHA-256 ``digest``) differs from the original, for the error message.
+
+        The checksum only says "different"; parsing says how, which is what
+        the user needs to fix it (truncated download, wrong file, ...).
+        """
+        try:
+            array = read_idx(path)
+        except IDXError as exc:
+            return str(exc)
+        if array.shape != self.shape or array.dtype.name != "uint8":
+            return f"{path}: holds {array.dtype.name} {array.shape}, but {title}'s {self.stem} is uint8 {self.shape}."
+        return (
+            f"{path}: sha256 {digest} matches neither the original {self.gz_name} ({self.sha256_gz}) nor its "
+            f"decompressed content ({self.sha256_raw}); the file is well-formed but its content differs from "
+            "the original."
+        )
+
 
 @dataclass(frozen=True)
 class IDXDataset:
@@ -88,9 +125,9 @@ class IDXDataset:
         download: bool = True,
         verbose: bool = True,
     ) -> Splits:
-        """Find (or download) the four files, verify them and read them.
+        """Find (or download) the dataset's files, verify them and read them (with ``self.read``).
 
-        See ``convlens.datasets.sources.locate`` for the lookup order.
+        See ``convlens.datasets.sources.locate`` for the lookup order; ``CifarDataset`` loads the same way.
 
         Example:
             >>> from convlens.datasets.mnist import MNIST

@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from convlens.datasets.cifar import CifarDataset
+from convlens.datasets.cifar10 import CIFAR10
 from convlens.datasets.fashion_mnist import FASHION_MNIST
 from convlens.datasets.idx_dataset import IDXDataset, Splits
 from convlens.datasets.mnist import MNIST
@@ -18,10 +20,11 @@ from convlens.datasets.sources import DATA_ENV, DatasetNotFoundError, cache_dir,
 __all__ = ["DATASETS", "LoadedData", "load_or_sample"]
 
 # Names accepted by load_or_sample (Keras module names and folder names).
-DATASETS: dict[str, IDXDataset] = {
+DATASETS: dict[str, IDXDataset | CifarDataset] = {
     "mnist": MNIST,
     "fashion_mnist": FASHION_MNIST,
     "fashion-mnist": FASHION_MNIST,
+    "cifar10": CIFAR10,
 }
 
 
@@ -70,8 +73,8 @@ def load_or_sample(
     MNIST ships a sample.
 
     Args:
-        name: ``"mnist"`` or ``"fashion_mnist"`` (also ``"fashion-mnist"``).
-        path: A folder holding the four IDX files.
+        name: ``"mnist"``, ``"fashion_mnist"`` (also ``"fashion-mnist"``) or ``"cifar10"``.
+        path: A folder holding the dataset's files.
         download: Whether to try the mirrors before falling back.
         verbose: Whether to report downloads.
 
@@ -103,7 +106,7 @@ def load_or_sample(
         message = (
             f"Full {dataset.title} dataset not found, so using the sample shipped with "
             f"convlens: {len(x_train):,} training and {len(x_test):,} test images. For the "
-            f"full set, set ${DATA_ENV} or put the four files in {cache_dir() / dataset.name}."
+            f"full set, set ${DATA_ENV} or put its files in {cache_dir() / dataset.name}."
         )
         return LoadedData(data, dataset.name, True, None, message, reason=str(exc))
     data = dataset.read(paths)

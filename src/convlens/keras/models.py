@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..models.keras_format import model_from_config
+from ..models.keras_format import check_safe, model_from_config
 from ..models import Functional, Model, Sequential, load_model, save_model
 
 __all__ = ["Model", "Sequential", "clone_model", "load_model", "model_from_json", "save_model"]
@@ -42,6 +42,9 @@ def clone_model(model: Model, input_tensors: Any = None, clone_function: Any = N
 def model_from_json(json_string: str, custom_objects: dict[str, Any] | None = None) -> Model:
     """Rebuild a model (fresh weights) from ``model.to_json()``, as ``keras.models.model_from_json``.
 
+    Subclassed models and custom layers are built by the classes registered with
+    ``register_keras_serializable`` or given in ``custom_objects``; nothing else outside Keras's own classes.
+
     Example:
         >>> from convlens import Sequential, layers
         >>> model = Sequential([layers.Input((3,)), layers.Dense(2)])
@@ -52,6 +55,5 @@ def model_from_json(json_string: str, custom_objects: dict[str, Any] | None = No
         config = json.loads(json_string)
     except (TypeError, json.JSONDecodeError) as error:
         raise ValueError(f"model_from_json: the string is not valid JSON ({error}).") from None
-    if custom_objects:
-        raise ValueError("model_from_json: custom_objects are not supported; convlens builds Keras's built-in layers.")
-    return model_from_config(config, "model_from_json")
+    check_safe(config, "model_from_json", custom_objects=custom_objects)
+    return model_from_config(config, "model_from_json", custom_objects=custom_objects)

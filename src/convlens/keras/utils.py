@@ -1,4 +1,4 @@
-"""``keras.utils``: seeding, image-folder datasets, image helpers and ``plot_model``.
+"""``keras.utils``: seeding, image-folder datasets, image helpers, ``plot_model`` and the custom-class registry.
 
 Example:
     >>> from convlens.keras import utils
@@ -10,6 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from ..datasets import image_dataset_from_directory
+from ..models.registration import (
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
 from ._export import public
 
 globals().update(public("convlens.utils"))

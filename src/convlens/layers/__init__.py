@@ -25,10 +25,13 @@ from .depthwise import (
     SeparableConv1D,
     SeparableConv2D,
 )
-from .dot import Dot
+from .dot import Dot, dot
 from .input_layer import Input, InputLayer
 from .keras_tensor import KerasTensor
-from .merging import Add, Average, BaseMerge, Concatenate, Maximum, Minimum, Multiply, Subtract
+from .merging import (
+    Add, Average, BaseMerge, Concatenate, Maximum, Minimum, Multiply, Subtract,
+    add, average, concatenate, maximum, minimum, multiply, subtract,
+)
 from .noise import BaseSpatialDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D
 from .normalization import BatchNormalization
 from .normalization_layer import GroupNormalization, LayerNormalization
@@ -140,4 +143,5 @@ __all__ = [
     "Layer", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "Maximum", "Minimum", "Multiply", "Normalization", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "ReLU", "Rescaling", "Resizing",
     "Reshape", "SeparableConv2D", "Softmax", "Subtract", "UpSampling2D", "ZeroPadding2D", "activations",
     "deserialize", "get_class", "initializers",
+    "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract",  # merge functions
 ]

@@ -68,3 +68,13 @@ class Dot(BaseMerge):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
+
+
+def dot(inputs: Sequence[Any], axes: int | Sequence[int] = -1, **kwargs: Any) -> Any:
+    """The functional interface to :class:`Dot`: ``Dot(axes, **kwargs)(inputs)``.
+
+    Example:
+        >>> dot([torch.ones(2, 3), torch.ones(2, 3)], axes=1).tolist()
+        [[3.0], [3.0]]
+    """
+    return Dot(axes=axes, **kwargs)(inputs)

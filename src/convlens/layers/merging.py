@@ -9,7 +9,7 @@ after its batch axis, so ``(N, C)`` merges with ``(N, H, W, C)``.
 from __future__ import annotations
 
 import functools
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import torch
 
@@ -214,3 +214,42 @@ class Concatenate(BaseMerge):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "axis": self.axis}
+
+
+def _functional_form(cls: type[BaseMerge]) -> Callable[..., Any]:
+    """Keras's lower-case merge function for ``cls``: ``add([x1, x2])`` is ``Add()([x1, x2])``."""
+    name = cls.__name__.lower()
+
+    def merge(inputs: Sequence[Any], **kwargs: Any) -> Any:
+        return cls(**kwargs)(inputs)
+
+    merge.__name__ = merge.__qualname__ = name
+    merge.__doc__ = (
+        f"""The functional interface to :class:`{cls.__name__}`: ``{cls.__name__}(**kwargs)(inputs)``.
+
+    Example:
+        >>> import torch
+        >>> {name}([torch.ones(1, 2), torch.ones(1, 2)]).shape
+        torch.Size([1, 2])
+    """
+    )
+    return merge
+
+
+add = _functional_form(Add)
+subtract = _functional_form(Subtract)
+multiply = _functional_form(Multiply)
+maximum = _functional_form(Maximum)
+minimum = _functional_form(Minimum)
+average = _functional_form(Average)
+
+
+def concatenate(inputs: Sequence[Any], axis: int = -1, **kwargs: Any) -> Any:
+    """The functional interface to :class:`Concatenate`: ``Concatenate(axis, **kwargs)(inputs)``.
+
+    Example:
+        >>> import torch
+        >>> concatenate([torch.zeros(2, 3), torch.zeros(2, 5)]).shape
+        torch.Size([2, 8])
+    """
+    return Concatenate(axis=axis, **kwargs)(inputs)

@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from .. import layers as layers_lib
 from ..layers import activations, initializers
-from ..layers.serialization import keras_object as _keras_object
 from ..layers.base import Layer, dtype_policy
+from ..layers.serialization import keras_object as _keras_object
+from .custom_format import custom_entry, custom_from_entry, is_custom, is_custom_entry, is_resolvable
 
 if TYPE_CHECKING:
     from .functional import Functional
@@ -111,6 +112,8 @@ def _layer_entry(layer: Layer, input_shape: Any) -> dict[str, Any]:
 
     if isinstance(layer, (Sequential, Functional)):
         return model_to_config(layer)
+    if is_custom(layer):
+        return custom_entry(layer)
     class_name = type(layer).__name__
     if layers_lib.LAYER_CLASSES.get(class_name) is not type(layer):
         raise TypeError(
@@ -128,7 +131,7 @@ def _layer_entry(layer: Layer, input_shape: Any) -> dict[str, Any]:
 
 
 def model_to_config(model: Model) -> dict[str, Any]:
-    """A ``Sequential`` or functional model as Keras serializes it: the content of ``config.json``.
+    """A ``Sequential``, functional or subclassed model as Keras serializes it: the content of ``config.json``.
 
     ``compile_config`` is ``model.compile_config`` (a dict in Keras's schema)
     when the model has one, else ``{}`` as Keras writes for an uncompiled model.
@@ -141,7 +144,10 @@ def model_to_config(model: Model) -> dict[str, Any]:
     """
     from .functional import Functional  # at call time: models/model.py imports this module
 
-    entry = _functional_entry(model) if isinstance(model, Functional) else _sequential_entry(model)
+    if is_custom(model):
+        entry = custom_entry(model)
+    else:
+        entry = _functional_entry(model) if isinstance(model, Functional) else _sequential_entry(model)
     compile_config = getattr(model, "compile_config", None)
     if compile_config is not None and not isinstance(compile_config, dict):
         raise TypeError(f"model.compile_config must be a dict in Keras's schema; received {compile_config!r}.")
@@ -193,12 +199,13 @@ def _argument_shapes(argument: Any) -> Any:
     return argument["config"]["shape"]
 
 
-def check_safe(config: Any, where: str, path: str = "config") -> None:
-    """Refuse anything in a Keras config that is not one of Keras's built-in objects.
+def check_safe(config: Any, where: str, path: str = "config", custom_objects: dict[str, Any] | None = None) -> None:
+    """Refuse anything in a Keras config that is not one of Keras's built-in objects or a class the program names.
 
     Refused: ``Lambda`` layers and ``__lambda__`` functions (Python code in the
     file), and objects whose ``module`` is not Keras's or that carry a
-    ``registered_name`` (custom classes registered by user code).
+    ``registered_name`` (custom classes), unless the program names their class
+    (registered with ``register_keras_serializable``, or in ``custom_objects``).
 
     Raises:
         ValueError: naming the object refused and where it is in the config.
@@ -211,17 +218,17 @@ def check_safe(config: Any, where: str, path: str = "config") -> None:
     """
     if isinstance(config, list):
         for i, item in enumerate(config):
-            check_safe(item, where, f"{path}[{i}]")
+            check_safe(item, where, f"{path}[{i}]", custom_objects)
         return
     if not isinstance(config, dict):
         return
     if "class_name" in config:
-        _check_object(config, where, path)
+        _check_object(config, where, path, custom_objects)
     for key, value in config.items():
-        check_safe(value, where, f"{path}.{key}")
+        check_safe(value, where, f"{path}.{key}", custom_objects)
 
 
-def _check_object(config: dict[str, Any], where: str, path: str) -> None:
+def _check_object(config: dict[str, Any], where: str, path: str, custom_objects: dict[str, Any] | None) -> None:
     class_name, module = config["class_name"], config.get("module")
     registered = config.get("registered_name")
     if class_name == "__keras_tensor__" and module is None:
@@ -237,10 +244,16 @@ def _check_object(config: dict[str, Any], where: str, path: str) -> None:
             return
     elif _is_keras_module(module) and registered in (None, class_name):
         return  # Keras's own class (backend-specific ones, like torch's SGD, repeat their class name there)
+    elif module is None and registered is None and isinstance(class_name, str) and not is_custom_entry(config):
+        return  # a built-in class named without its module, as legacy `.h5` configs name layers and models
+    elif isinstance(class_name, str) and is_resolvable(config, custom_objects):
+        return  # a subclassed model or custom layer whose class the program registered or passed
     raise ValueError(
         f"{where}: refusing to load custom object {class_name!r} at {path} "
         f"(module={module!r}, registered_name={registered!r}): convlens builds only Keras's built-in "
-        "classes and never imports code named by a file."
+        "classes and the custom classes this program names (register the class with "
+        "@keras.saving.register_keras_serializable(), or pass custom_objects={name: class}); it never imports "
+        "code named by a file."
     )
 
 
@@ -270,10 +283,12 @@ def _entry_parts(entry: Any, where: str, path: str) -> tuple[str, dict[str, Any]
     return entry["class_name"], entry["config"]
 
 
-def _layer_from_entry(entry: Any, where: str, path: str) -> Layer:
+def _layer_from_entry(entry: Any, where: str, path: str, custom_objects: dict[str, Any] | None = None) -> Layer:
     class_name, config = _entry_parts(entry, where, path)
     if class_name in ("Sequential", "Functional"):
-        return model_from_config(entry, where, path)
+        return model_from_config(entry, where, path, custom_objects)
+    if is_custom_entry(entry):
+        return custom_from_entry(entry, where, path, custom_objects)
     try:
         cls = layers_lib.get_class(class_name)
         return cls.from_config(_convlens_layer_config(cls, config))
@@ -282,8 +297,10 @@ def _layer_from_entry(entry: Any, where: str, path: str) -> Layer:
         raise ValueError(f"{where}: cannot build layer {name!r} ({class_name}) at {path}: {error}") from None
 
 
-def model_from_config(entry: Any, where: str, path: str = "config") -> Model:
+def model_from_config(entry: Any, where: str, path: str = "config", custom_objects: dict[str, Any] | None = None) -> Model:
     """Build the model that Keras's ``config.json`` (or a nested entry) describes, weights not set.
+
+    A subclassed model is built by its class (registered, or in ``custom_objects``) from its config.
 
     Call :func:`check_safe` on the whole config first.
 
@@ -305,11 +322,15 @@ def model_from_config(entry: Any, where: str, path: str = "config") -> Model:
 
     class_name, config = _entry_parts(entry, where, path)
     if class_name not in ("Sequential", "Functional"):
-        raise ValueError(f"{where}: {path} is a {class_name!r} model; convlens loads Sequential and Functional models.")
+        if is_custom_entry(entry):
+            return custom_from_entry(entry, where, path, custom_objects)  # type: ignore[return-value]
+        raise ValueError(f"{where}: {path} is a {class_name!r} model; convlens loads Sequential, Functional "
+                         "and subclassed models.")
     items = config.get("layers", [])
     if not isinstance(items, list):
         raise ValueError(f"{where}: {path}.config.layers must be a list of layer entries; received {items!r}.")
-    layers = [_layer_from_entry(item, where, f"{path}.config.layers[{i}]") for i, item in enumerate(items)]
+    layers = [_layer_from_entry(item, where, f"{path}.config.layers[{i}]", custom_objects)
+              for i, item in enumerate(items)]
     if class_name == "Functional":
         try:
             return functional_from_config({**config, "layers": [_without_call_defaults(item) for item in items]},

@@ -31,10 +31,17 @@ from ..layers.naming import snake_case
 
 
 def _entries(model: Layer, path: str = "") -> Iterator[tuple[str, Layer]]:
-    """``(path, object)`` for the model and every layer inside it, depth first, in Keras's naming."""
+    """``(path, object)`` for the model and every layer inside it, depth first, in Keras's naming
+    (a subclassed model's or custom layer's by attribute: see ``custom_format``)."""
+    from .custom_format import attribute_entries, is_custom
     from .model import Model  # at call time: models/model.py imports this module
 
+    if is_custom(model):
+        yield from attribute_entries(model, path, _entries)
+        return
     yield path, model
+    if not isinstance(model, Model):
+        return  # a built-in layer reached from a subclassed model's attribute
     used: dict[str, int] = {}
     for layer in model.layers:  # type: ignore[attr-defined]
         base = snake_case(type(layer).__name__)
@@ -215,8 +222,11 @@ def _dataset(group: h5py.Group, key: str, shape: tuple[int, ...], path: str, lay
 def _reject_leftovers(h5: h5py.File, expected_groups: set[str], where: str) -> None:
     leftovers: list[str] = []
 
+    # The top-level groups the model's weights live in; others (Keras's `optimizer`) hold training state.
+    roots = {"vars", "layers"} | {group.split("/")[0] for group in expected_groups}
+
     def visit(name: str, obj: object) -> None:
-        if isinstance(obj, h5py.Dataset) and name.split("/")[0] in ("vars", "layers"):
+        if isinstance(obj, h5py.Dataset) and name.split("/")[0] in roots:
             if name.rsplit("/", 1)[0] not in expected_groups:
                 leftovers.append(name)
 

@@ -7,8 +7,10 @@
 - ``save_weights`` / ``load_weights``: the same weights tree as a
   ``.weights.h5`` file.
 
-Loading is safe: it builds only convlens's own layer classes, refuses Python
-code (``Lambda``, lambdas), custom objects and non-numeric data, and checks the
+Loading is safe: it builds only convlens's own layer classes and the custom
+classes the program names (registered with ``register_keras_serializable`` or
+passed in ``custom_objects``), refuses Python code (``Lambda``, lambdas), other
+custom objects and non-numeric data, and checks the
 whole file before the model is touched, so a damaged or foreign file raises a
 ``ValueError`` naming the file and the problem and never half-loads. Writing
 is atomic: the file is written beside the target and renamed over it only once
@@ -32,7 +34,7 @@ import h5py
 from .. import limits
 from .._io import atomic_write
 from ..errors import ConvlensError, FileFormatError
-from . import keras_format, keras_h5
+from . import keras_format, keras_h5, legacy_h5
 
 if TYPE_CHECKING:
     from .model import Model
@@ -47,14 +49,16 @@ def save_model(model: "Model", path: str | os.PathLike, overwrite: bool = True) 
     """Save ``model`` as a Keras 3 ``.keras`` archive (config, weights, metadata).
 
     Args:
-        model: a convlens ``Sequential`` or functional model (nested models allowed).
-        path: the target file; its name must end in ``.keras``.
+        model: a convlens ``Sequential``, functional or built subclassed model (nested models allowed); a
+            subclassed model or custom layer is saved through its ``get_config()``, as Keras saves it.
+        path: the target file: ``.keras``, or ``.h5``/``.hdf5`` for Keras's legacy HDF5 file, written
+            as Keras 3 writes it and with Keras's warning (see ``legacy_h5``).
         overwrite: replace an existing file; ``False`` raises ``FileExistsError``.
 
     Raises:
         ValueError: for another suffix, or a layer option Keras cannot read
             back (a custom activation or initializer function).
-        TypeError: for a model that is not a ``Sequential`` or functional model of convlens layers.
+        TypeError: for an object that is not a convlens model.
 
     Example:
         >>> import tempfile, pathlib
@@ -65,16 +69,21 @@ def save_model(model: "Model", path: str | os.PathLike, overwrite: bool = True) 
         >>> load_model(path).count_params() == model.count_params()
         True
     """
-    from .functional import Functional  # at call time: models/model.py imports this module
-    from .sequential import Sequential
+    from .model import Model  # at call time: models/model.py imports this module
 
-    path = _checked_path(path, (".keras",), "Invalid `filepath` argument: expected a `.keras` extension.")
-    if not isinstance(model, (Sequential, Functional)):
-        raise TypeError(
-            "Only Sequential and functional models can be saved in the Keras format; received "
-            f"{type(model).__qualname__}."
-        )
+    path = _checked_path(path, (".keras", ".h5", ".hdf5"), "Invalid filepath extension for saving. Please add "
+                         "either a `.keras` extension for the native Keras format (recommended) or a `.h5` extension.")
+    if not isinstance(model, Model):
+        raise TypeError(f"Only convlens models can be saved in the Keras format; received {type(model).__qualname__}.")
+    if keras_format.is_custom(model) or path.suffix in (".h5", ".hdf5"):
+        _require_built(model, "saving")
+    if path.suffix in (".h5", ".hdf5"):
+        legacy_h5.warn_legacy()
     _check_overwrite(path, overwrite)
+    if path.suffix in (".h5", ".hdf5"):
+        with _atomic_file(path) as file, h5py.File(file, "w") as h5:
+            legacy_h5.write_model(model, h5)
+        return
     config = json.dumps(keras_format.model_to_config(model), allow_nan=False)
     metadata = json.dumps({"keras_version": keras_format.KERAS_VERSION,
                            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")})
@@ -94,9 +103,11 @@ def load_model(path: str | os.PathLike, custom_objects: dict | None = None, comp
     """Load a ``.keras`` archive written by Keras 3 or by :func:`save_model`.
 
     Args:
-        path: the archive; its name must end in ``.keras``.
-        custom_objects: accepted for Keras compatibility; must be empty, as
-            convlens never builds custom classes from a file.
+        path: the archive (``.keras``), or a legacy HDF5 model file (``.h5``/``.hdf5``).
+        custom_objects: ``{registered name or class name: class}`` for the
+            subclassed models and custom layers the file names, beside those
+            registered with ``register_keras_serializable``; no other code is
+            ever built from a file.
         compile: when the archive records a ``compile_config``, keep it as
             ``model.compile_config`` and compile the model with it (where
             convlens's training supports it).
@@ -122,20 +133,23 @@ def load_model(path: str | os.PathLike, custom_objects: dict | None = None, comp
         >>> load_model(path).get_layer("out").units
         2
     """
-    path = _checked_path(path, (".keras",), "Invalid filename: expected a `.keras` extension.")
-    if custom_objects:
-        raise ValueError(
-            f"custom_objects are not supported: convlens builds only its own Keras layers from a file. "
-            f"Received: custom_objects={custom_objects!r}"
-        )
+    from .model import Model  # at call time: models/model.py imports this module
+
+    path = _checked_path(path, (".keras", ".h5", ".hdf5"), "Invalid filename: expected a `.keras` or `.h5` extension.")
+    if custom_objects is not None and not isinstance(custom_objects, dict):
+        raise TypeError(f"custom_objects must be a dict of name -> class; received {custom_objects!r}.")
+    if path.suffix in (".h5", ".hdf5"):
+        return legacy_h5.read_model(path, custom_objects)
     where = str(path)
     config, weights = _read_archive(path)
     try:
-        keras_format.check_safe(config, where)
+        keras_format.check_safe(config, where, custom_objects=custom_objects)
         # float16 is the narrowest weight Keras stores: no layer of a genuine
         # file needs more values than that many in its weights member.
         with limits.weight_budget(len(weights) // 2, f"{where} ({CONFIG_FILE})"):
-            model = keras_format.model_from_config(config, where)
+            model = keras_format.model_from_config(config, where, custom_objects=custom_objects)
+        if not isinstance(model, Model):
+            raise ValueError(f"{where}: config.json describes a {type(model).__name__} layer, not a model.")
     except ConvlensError:
         raise
     except (ValueError, TypeError, KeyError, RecursionError) as error:

@@ -84,8 +84,8 @@ class Sequential(Model):
         layer.train(self.training)
         if self.built:
             self._extend_shapes(layer)
-        elif len(self._stack) == 1 and layer._declared_input_shape is not None:
-            self.build_from_shape(layer._declared_input_shape)
+        elif len(self._stack) == 1 and _known_input_shape(layer) is not None:
+            self.build_from_shape(_known_input_shape(layer))
 
     def pop(self) -> Layer:
         """Remove and return the last layer."""
@@ -217,3 +217,14 @@ class Sequential(Model):
         layers = [deserialize(item) for item in config.get("layers", [])]
         extra = {k: v for k, v in config.items() if k in ("name", "trainable", "dtype")}
         return cls(layers, **extra)
+
+
+def _known_input_shape(layer: Layer) -> Shape | None:
+    """The input shape a first layer fixes: its ``input_shape=``, or, as Keras reads it, a built model's input shape
+    (``Sequential([augmentation, ...])`` with ``augmentation`` a built Sequential)."""
+    if layer._declared_input_shape is not None:
+        return layer._declared_input_shape
+    if isinstance(layer, Model) and layer.built:
+        shape = layer.input_shape
+        return shape if isinstance(shape, tuple) else None  # several inputs: a Sequential cannot feed them
+    return None

@@ -89,7 +89,7 @@ def load_pretrained(model: Model, path: str | os.PathLike) -> Model:
     if name.endswith((".keras", ".weights.h5")):
         saving.load_weights(model, path)
     elif name.endswith((".h5", ".hdf5")):
-        _load_legacy_h5(model, path)
+        load_legacy_h5_weights(model, path)
     elif name.endswith((".pt", ".pth")):
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
@@ -163,7 +163,7 @@ def _text_list(group: h5py.Group, name: str) -> list[str]:
     return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in values]
 
 
-def _load_legacy_h5(model: Model, path: Path) -> None:
+def load_legacy_h5_weights(model: Model, path: Path) -> None:
     where = str(path)
     try:
         h5 = h5py.File(path, "r")

@@ -1,4 +1,4 @@
-"""``keras.datasets``: ``mnist`` and ``fashion_mnist``, each with ``load_data()`` returning NumPy arrays as Keras does.
+"""``keras.datasets``: ``mnist``, ``fashion_mnist`` and ``cifar10``, each with ``load_data()`` returning NumPy arrays as Keras does.
 
 Files are looked up as convlens looks them up (an explicit path, ``$CONVLENS_DATA``, the user cache, the public
 mirrors with sha256 checks).
@@ -9,6 +9,6 @@ Example:
     True
 """
 
-from ...datasets import fashion_mnist, mnist
+from ...datasets import cifar10, fashion_mnist, mnist
 
-__all__ = ["fashion_mnist", "mnist"]
+__all__ = ["cifar10", "fashion_mnist", "mnist"]
