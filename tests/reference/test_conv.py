@@ -14,7 +14,7 @@ CONFIGS_2D = [(s, p, d) for s, p, d in itertools.product((1, 2, 3), ("valid", "s
 def _layer_and_grads(rank, x, kernel, bias, strides, padding, dilation):
     """convlens's own layer with the reference's weights: its output and autograd's (dx, dkernel, dbias) for Σ y·g."""
     cls = layers.Conv1D if rank == 1 else layers.Conv2D
-    layer = cls(kernel.shape[-1], kernel.shape[:-2], strides, padding, dilation)
+    layer = cls(kernel.shape[-1], kernel.shape[:-2], strides, padding, dilation_rate=dilation)
     layer.build_from_shape((None, *x.shape[1:]))
     layer.set_weights([kernel.astype(np.float32), bias.astype(np.float32)])
     layer.double()

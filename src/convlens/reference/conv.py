@@ -119,7 +119,7 @@ def _checked(x: Any, kernel: Any, strides: Any, padding: str, dilation_rate: Any
     if rank not in _LAYERS:
         raise ValueError(f"kernel: expected shape (*kernel_size, in_channels, filters) with 1 or 2 spatial axes; "
                          f"received shape {kernel.shape}.")
-    layer = _LAYERS[rank](kernel.shape[-1], kernel.shape[:-2], strides, padding, dilation_rate)
+    layer = _LAYERS[rank](kernel.shape[-1], kernel.shape[:-2], strides, padding, dilation_rate=dilation_rate)
     layer._check_input_shape(x.shape)
     if x.shape[-1] != kernel.shape[-2]:
         raise ValueError(f"Input 0 of layer '{layer.name}' ({type(layer).__name__}) is incompatible: expected axis -1 "
