@@ -95,8 +95,10 @@ def test_bad_structure_errors():
     with pytest.raises(TypeError, match="Only convlens layers"):
         Sequential([torch.nn.ReLU()])
     model = Sequential([layers.Input((28, 28, 1)), layers.Conv2D(4, 3, name="c1")])
-    with pytest.raises(ValueError, match=r"expected shape=\(None, 28, 28, 1\), found shape=\(None, 28, 28, 3\)"):
-        model.predict(np.zeros((2, 28, 28, 3)), verbose=0)
+    with pytest.raises(ValueError, match=r"'c1'.*expected axis -1 of input shape to have value 1"):
+        model.predict(np.zeros((2, 28, 28, 3)), verbose=0)  # as in Keras, the first layer that cannot take it says so
+    with pytest.raises(ValueError, match=r"expected shape=\(None, 28, 28, 1\), found shape=\(None, 28\)"):
+        model.predict(np.zeros((2, 28)), verbose=0)
     with pytest.raises(ValueError, match=r"'c1'.*expected axis -1 of input shape to have value 1"):
         model(torch.zeros(2, 28, 28, 3))
     with pytest.raises(ValueError, match=r"pool_size=\(2, 2\) is larger"):

@@ -3,9 +3,9 @@
 A metric function maps ``(y_true, y_pred)`` to one value per sample; a
 ``Metric`` object keeps a running mean of those values over an epoch. The
 running sums stay on the device as tensors: updating a metric never waits
-for the device, and ``CompiledMetrics.result()`` reads every metric in one
-transfer, which ``fit`` does only when the progress bar or a callback needs
-numbers (see ``engine.py``).
+for the device, and ``CompiledMetrics.result()`` (``compiled_metrics.py``)
+reads every metric in one transfer, which ``fit`` does only when the
+progress bar or a callback needs numbers (see ``engine.py``).
 
 Example:
     >>> import torch
@@ -508,84 +508,11 @@ def _from_keras_config(class_name: str, config: dict[str, Any]) -> Metric:
     return _BY_CLASS_NAME[class_name](**config)
 
 
-class CompiledMetrics:
-    """The running loss and metrics of a compiled model, read in one device transfer.
-
-    Args:
-        identifiers: what ``compile(metrics=...)`` received; resolved on the
-            first batch, when the label and prediction shapes are known.
-
-    Example:
-        >>> tracker = CompiledMetrics(["accuracy"])
-        >>> tracker.update(torch.tensor(0.5), torch.tensor([1]), torch.tensor([[0.2, 0.8]]))
-        >>> tracker.result()
-        {'accuracy': 1.0, 'loss': 0.5}
-    """
-
-    def __init__(self, identifiers: Any = None) -> None:
-        if identifiers is None:
-            identifiers = []
-        elif isinstance(identifiers, (str, Metric)) or callable(identifiers):
-            identifiers = [identifiers]
-        elif isinstance(identifiers, dict):
-            raise ValueError("`metrics` as a dict is for models with named outputs; convlens models have one output: pass a list.")
-        self._identifiers = list(identifiers)
-        for identifier in self._identifiers:
-            if isinstance(identifier, str) and identifier not in _ACCURACY:
-                get(identifier)  # unknown names fail at compile time, not at the first batch
-        self.loss = Mean(name="loss")
-        self.metrics: list[Metric] | None = None
-        # Data parallel: sums every process's totals and counts (distribution/engine_hooks.py).
-        self.reduce: Callable[["CompiledMetrics"], dict[str, float]] | None = None
-
-    @property
-    def names(self) -> list[str]:
-        """``["loss", <metric names in compile order>]`` (metric names once built)."""
-        return ["loss", *(m.name for m in self.metrics or [])]
-
-    def build(self, y_true: torch.Tensor, y_pred: torch.Tensor) -> None:
-        metrics = [get(i, tuple(y_true.shape), tuple(y_pred.shape)) for i in self._identifiers]
-        names = [m.name for m in metrics]
-        duplicates = sorted({n for n in names if names.count(n) > 1 or n == "loss"})
-        if duplicates:
-            raise ValueError(f"Metric names must be unique and not 'loss'; received metrics named {duplicates}.")
-        self.metrics = metrics
-
-    def update(self, loss: torch.Tensor | None, y_true: torch.Tensor, y_pred: torch.Tensor) -> None:
-        """Add one batch: its mean ``loss`` (weighted by the batch size) and its metric values."""
-        if self.metrics is None:
-            self.build(y_true, y_pred)
-        with torch.no_grad():
-            if loss is not None:
-                self.loss.update_state(loss, sample_weight=y_pred.shape[0])
-            for metric in self.metrics:  # type: ignore[union-attr]
-                metric.update_state(y_true, y_pred)
-
-    def reset(self) -> None:
-        """Zero the loss and every metric (start of an epoch or an evaluation)."""
-        for metric in (self.loss, *(self.metrics or [])):
-            metric.reset_state()
-
-    def result(self) -> dict[str, float]:
-        """Current means as Python floats, keys sorted as Keras's logs are (over all processes when data-parallel).
-
-        This is the one place that waits for the device: all values are
-        stacked and copied to the host together.
-        """
-        return self.reduce(self) if self.reduce is not None else self.local_result()
-
-    def local_result(self) -> dict[str, float]:
-        """``result`` over this process's batches only (what the progress bar shows between epoch ends)."""
-        tracked = [m for m in (self.loss, *(self.metrics or [])) if m.has_data]
-        if not tracked:
-            return {}
-        values = torch.stack([m.result() for m in tracked]).tolist()
-        return dict(sorted(zip((m.name for m in tracked), values)))
-
-
 # The threshold metrics build on `Metric` above, so they are imported last.
 from .confusion_metrics import AUC, Precision, Recall  # noqa: E402
 
 _BY_CLASS_NAME.update({cls.__name__: cls for cls in (AUC, Precision, Recall)})
 _CLASSES.update({"precision": Precision, "recall": Recall, "auc": AUC})
 __all__ += ["AUC", "Precision", "Recall"]
+
+from .compiled_metrics import CompiledMetrics  # noqa: E402 - compile's structure over the metrics above

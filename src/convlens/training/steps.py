@@ -1,0 +1,91 @@
+"""The steps ``fit`` and ``evaluate`` run on one batch: forward, loss, backward and update, metrics.
+
+Two kinds, chosen once at ``compile`` (``Trainer._general``):
+
+- the one-input, one-output step ``(x, y[, sample_weight])``, the fast
+  path: one loss call and no structure to walk;
+- the general step on a flat batch ``(x_1..x_m, y_1..y_n, weights...)``
+  (``structure.py``) for several inputs or outputs, or a weighted loss:
+  the model is called on the list of inputs, each output's loss is weighed
+  and summed (``compile_utils.py``) and every output's loss and metrics are
+  tracked (``compiled_metrics.py``).
+
+Neither reads a value on the host, so both can be captured in a CUDA graph.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from .fit_arguments import class_weights_of
+
+__all__ = ["Steps"]
+
+
+class Steps:
+    """The batch steps of ``Trainer`` (a mixin of ``Model``: ``self`` is the model)."""
+
+    _class_weights: torch.Tensor | None = None  # fit's class_weight as a lookup table, during fit only
+    _updates_weights = True  # False for a model without trainable weights (its step only computes the loss)
+
+    # ------------------------------------------------ one input, one output
+    def _train_step(self, x: torch.Tensor, y: torch.Tensor, sample_weight: torch.Tensor | None = None) -> None:
+        y_pred = self(x)  # type: ignore[operator]
+        if self._class_weights is not None:  # fit's class_weight weighs training batches only, as in Keras
+            by_class = class_weights_of(self._class_weights, y)
+            sample_weight = by_class if sample_weight is None else sample_weight * by_class
+        loss = self._compute_loss(y, y_pred, sample_weight)
+        self._update(loss)
+        self._tracker.update(loss.detach(), y, y_pred.detach(), sample_weight)  # type: ignore[attr-defined]
+
+    def _test_step(self, x: torch.Tensor, y: torch.Tensor, sample_weight: torch.Tensor | None = None) -> None:
+        y_pred = self(x)  # type: ignore[operator]
+        self._tracker.update(self._compute_loss(y, y_pred, sample_weight), y, y_pred,  # type: ignore[attr-defined]
+                             sample_weight)
+
+    def _compute_loss(self, y: torch.Tensor, y_pred: torch.Tensor, sample_weight: torch.Tensor | None) -> torch.Tensor:
+        """The compiled loss (weighted by ``sample_weight``), plus the layers' penalties, as Keras's ``compute_loss``."""
+        if sample_weight is None:
+            loss = self._loss_fn(y, y_pred)  # type: ignore[attr-defined]
+        else:
+            loss = self._loss_fn(y, y_pred, sample_weight=sample_weight)  # type: ignore[attr-defined]
+        return self._with_penalties(loss)
+
+    # -------------------------------------------------------------- general
+    def _train_step_io(self, *batch: torch.Tensor) -> None:
+        # fit's class_weight weighs training batches only (fit allows it for one output, as Keras does).
+        ys, preds, weights, loss, each = self._forward_io(batch, self._class_weights)
+        self._update(loss)
+        self._tracker.update_outputs(loss.detach(), each, ys, [p.detach() for p in preds],  # type: ignore[attr-defined]
+                                     weights)
+
+    def _test_step_io(self, *batch: torch.Tensor) -> None:
+        ys, preds, weights, loss, each = self._forward_io(batch)
+        self._tracker.update_outputs(loss, each, ys, preds, weights)  # type: ignore[attr-defined]
+
+    def _forward_io(self, batch: tuple[torch.Tensor, ...], class_weights: torch.Tensor | None = None) -> tuple[Any, ...]:
+        """Split a flat batch, run the model; the targets, predictions, weights, total and per-output losses."""
+        xs, ys, weights = self._io.split(batch)  # type: ignore[attr-defined]
+        y_pred = self(self._io.model_input(xs))  # type: ignore[attr-defined, operator]
+        preds = list(y_pred) if isinstance(y_pred, (list, tuple)) else [y_pred]
+        if class_weights is not None:
+            by_class = class_weights_of(class_weights, ys[0])
+            weights = [by_class if weights is None else weights[0] * by_class]
+        loss, each = self._compiled_loss(ys, preds, weights)  # type: ignore[attr-defined]
+        return ys, preds, weights, self._with_penalties(loss), each
+
+    # -------------------------------------------------------------- helpers
+    def _with_penalties(self, loss: torch.Tensor) -> torch.Tensor:
+        penalties = getattr(self, "losses", None)  # regularizers' terms, from layers that define `losses`
+        if penalties:
+            loss = loss + sum(p.sum() for p in penalties)
+        return loss
+
+    def _update(self, loss: torch.Tensor) -> None:
+        """Backward and update, or nothing for a model without trainable weights (Keras computes the loss only)."""
+        if self._updates_weights:
+            self.optimizer.zero_grad(set_to_none=True)  # type: ignore[attr-defined]
+            loss.backward()
+            self.optimizer.step()  # type: ignore[attr-defined]
