@@ -6,7 +6,7 @@ The loop is built for speed from the start:
   model casts each batch); batches are cut by indexing with a per-epoch
   permutation (``batches.ArrayBatches``), never sample by sample in Python.
 - Nothing waits for the device between steps: the loss and metric sums
-  stay on the device (``metrics.CompiledMetrics``) and are read when the
+  stay on the device (``compiled_metrics.CompiledMetrics``) and are read when the
   progress bar redraws (at most every 0.2 s), at the end of an epoch, or
   for a callback that really implements a batch hook. On an H100 this is
   worth 11% of the Keras MNIST convnet's step time (2.81 ms/step, against
@@ -52,32 +52,32 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Callable, Collection, Iterator
 
-import numpy as np
 import torch
 
 from ..distribution import engine_hooks as distributed
 from . import losses as losses_lib
 from . import metrics as metrics_lib
 from . import optimizers as optimizers_lib
-from .batches import ArrayBatches, DatasetBatches, make_batches
+from .batches import ArrayBatches, DatasetBatches
 from .callback import Callback, CallbackList, History
 from .compile_utils import CompiledLoss, output_names
 from .compiled_metrics import CompiledMetrics
-from .data import (as_tensor, check_same_length, conform_input, expected_input_shape, is_array, prepare_inputs,
-                   resolve_device, split_validation, unpack_weighted)
+from .data import resolve_device, split_validation, unpack_weighted
 from .fit_arguments import class_weight_table, non_negative_int, positive_or_none, validation_epochs
-from .graphs import CapturedStep, graphs_unavailable
-from .host_memory import retain_freed_memory
+from .inputs import Inputs
+from .prediction import Prediction
 from .progress import ProgressBar, resolve_verbose
-from .steps import Steps
-from .structure import ModelIO, single
+from .single_batch import SingleBatches
+from .steps import Steps, close_step
+from .structure import ModelIO
 
 __all__ = ["Trainer"]
 
 Batches = ArrayBatches | DatasetBatches
 Logs = dict[str, float]
 
-class Trainer(Steps):
+
+class Trainer(Steps, Inputs, Prediction, SingleBatches):
     """compile / fit / evaluate / predict on a model (channels-last inputs), as Keras's ``Model``.
 
     The methods act on ``self``: a ``torch.nn.Module`` called as ``self(x)``
@@ -299,7 +299,7 @@ class Trainer(Steps):
         finally:
             progress.close()
             self._train_batches, self._class_weights = None, None
-            _close(step_fn)
+            close_step(step_fn)
         return self.history  # type: ignore[return-value]
 
     def _run_batches(self, batches: Batches, step_fn: Callable[..., None], callback_list: CallbackList,
@@ -369,7 +369,7 @@ class Trainer(Steps):
                 steps = self._run_batches(batches, step_fn, callback_list, progress, "test",
                                           tracker.result, tracker.local_result)  # type: ignore[union-attr]
         finally:
-            _close(step_fn)
+            close_step(step_fn)
         logs = tracker.result()  # type: ignore[union-attr]
         progress.finish(steps, logs)
         callback_list.call("on_test_end", logs)
@@ -381,112 +381,7 @@ class Trainer(Steps):
         values = [logs[n] for n in names] + [logs[k] for k in sorted(logs) if k not in names]
         return values[0] if len(values) == 1 else values
 
-    # -------------------------------------------------------------- predict
-    def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto", steps: int | None = None,
-                callbacks: list[Callback] | None = None, device: Any = None) -> np.ndarray:
-        """The model's outputs for ``x`` (arrays, or a dataset whose batches are ``x`` or ``(x, y)``), as NumPy.
-
-        A model with several inputs takes a list or a dict of arrays, as ``fit``
-        does; one with several outputs returns a list of arrays.
-
-        Example:
-            >>> import numpy as np
-            >>> from convlens import Sequential, layers
-            >>> model = Sequential([layers.Input((3,)), layers.Dense(2)])
-            >>> model.predict(np.zeros((5, 3)), verbose=0).shape
-            (5, 2)
-        """
-        verbose = resolve_verbose(verbose)
-        batch_size = positive_or_none("batch_size", batch_size)
-        target = resolve_device(device, self.device)
-        data = self._inputs(x, None, "x", need_y=False)
-        self._move_to(target)
-        batches = self._batches(data, target, batch_size, False, positive_or_none("steps", steps))
-        callback_list = CallbackList(callbacks, self, {"verbose": verbose, "epochs": 1, "steps": batches.steps})
-        progress = ProgressBar(verbose)
-        outputs: list[torch.Tensor] = []
-        io = self._structure()
-        count = len(io.inputs)  # a batch holds the inputs, then any targets (ignored here)
-        forward = self._captured(lambda *batch: self(io.model_input(batch[:count])), batches.steps)  # type: ignore[operator]
-        try:
-            callback_list.call("on_predict_begin", None)
-            with self._mode(training=False), torch.inference_mode():
-                steps = self._run_batches(batches, lambda *batch: outputs.append(forward(*batch)), callback_list,
-                                          progress, "predict", lambda: {"outputs": outputs[-1]}, dict)
-            progress.finish(steps, {})
-            callback_list.call("on_predict_end", None)
-        finally:
-            progress.close()
-            _close(forward)
-        if distributed.active() is not None:  # data parallel: every rank's outputs, in global order
-            return distributed.gather_outputs(torch.cat(outputs), batches).cpu().numpy()
-        return _concatenate(outputs)  # one transfer per output
-
-    # ------------------------------------------------------- single batches
-    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: dict[int, float] | None = None,
-                       return_dict: bool = False) -> float | list[float] | Logs:
-        """One training step on one batch; returns that batch's loss/metrics (the metrics are reset first, as in Keras).
-
-        ``sample_weight`` and ``class_weight`` weigh the batch's loss as in ``fit``.
-
-        Example:
-            >>> import numpy as np
-            >>> from convlens import Sequential, layers
-            >>> model = Sequential([layers.Input((2,)), layers.Dense(1)])
-            >>> model.compile(optimizer="sgd", loss="mse")
-            >>> isinstance(model.train_on_batch(np.ones((4, 2)), np.zeros((4, 1))), float)
-            True
-        """
-        self._require_compiled("train_on_batch")
-        batch = self._batch_on_device(x, y, sample_weight)
-        self._build_optimizer()
-        if class_weight is not None and len(self._io.outputs) > 1:  # type: ignore[union-attr]
-            raise ValueError("`class_weight` is only supported for Models with a single output.")
-        self._class_weights = class_weight_table(class_weight, sample_weight, batch[0].device)
-        self._tracker.reset()  # type: ignore[union-attr]
-        try:
-            with self._mode(training=True):
-                self._step("train")(*batch)
-        finally:
-            self._class_weights = None
-        logs = self._tracker.result()  # type: ignore[union-attr]
-        return logs if return_dict else self._ordered(logs)
-
-    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
-                      return_dict: bool = False) -> float | list[float] | Logs:
-        """Loss and metrics of one batch in inference mode (the metrics are reset first, as in Keras)."""
-        self._require_compiled("test_on_batch")
-        batch = self._batch_on_device(x, y, sample_weight)
-        self._tracker.reset()  # type: ignore[union-attr]
-        with self._mode(training=False), torch.inference_mode():
-            self._step("test")(*batch)
-        logs = self._tracker.result()  # type: ignore[union-attr]
-        return logs if return_dict else self._ordered(logs)
-
-    def predict_on_batch(self, x: Any) -> np.ndarray:
-        """The outputs for one batch, as NumPy."""
-        if not _in_memory(x):
-            raise TypeError(f"predict_on_batch() takes one batch of arrays; received {type(x).__name__}.")
-        first = next(iter(x.values())) if isinstance(x, dict) else x[0] if isinstance(x, tuple) else x
-        if isinstance(x, list) and self._structure().several:
-            first = x[0]
-        return self.predict(x, batch_size=max(1, len(first)), verbose=0)
-
-    def _batch_on_device(self, x: Any, y: Any, sample_weight: Any = None) -> tuple[torch.Tensor, ...]:
-        if not _in_memory(x):
-            raise TypeError(f"*_on_batch() takes one batch of arrays; received {type(x).__name__}.")
-        batch = self._weighted_inputs(x, y, sample_weight, "x")
-        self._move_to(resolve_device(None, self.device))
-        return tuple(t.to(self.device) for t in batch)  # type: ignore[union-attr]
-
     # -------------------------------------------------------------- helpers
-    def _captured(self, step: Callable[..., Any], steps: int | None, optimizer: Any = None,
-                  tracker: metrics_lib.CompiledMetrics | None = None) -> Callable[..., Any]:
-        """``step`` (run ``steps`` times) replayed from a CUDA graph where that pays (``graphs.py``), else ``step``."""
-        if self._eager_only or graphs_unavailable(self.device, optimizer, steps) is not None:  # type: ignore[attr-defined]
-            return step
-        return CapturedStep(step, self, optimizer, tracker)  # type: ignore[arg-type]
-
     @contextlib.contextmanager
     def _mode(self, training: bool) -> Iterator[None]:
         """Training or inference mode for the duration, then back (layers rest in inference mode, as in Keras)."""
@@ -502,134 +397,3 @@ class Trainer(Steps):
             raise ValueError(f"You must call `compile()` before calling `{method}()`.")
         if self._compiled_loss is None or self._compiled_loss.empty:
             raise ValueError(f"No loss to compute: provide a `loss` argument in `compile()` before calling `{method}()`.")
-
-    def _step(self, kind: str) -> Callable[..., None]:
-        """The training or test step for this compile: the one-output fast step or the general one (steps.py)."""
-        if self._general and distributed.active() is not None:
-            raise ValueError("Data-parallel training supports models with one input, one output and an unweighted "
-                             "loss; this model was compiled for several inputs or outputs, or with `loss_weights`.")
-        if kind == "train":
-            return self._train_step_io if self._general else self._train_step
-        return self._test_step_io if self._general else self._test_step
-
-    def _structure(self) -> ModelIO:
-        """The model's inputs and outputs (``compile`` keeps them; ``predict`` may come first)."""
-        return self._io if self._io is not None else ModelIO.of(self, output_names(self))
-
-    def _inputs(self, x: Any, y: Any, name: str, need_y: bool = True, sample_weight: Any = None) -> Any:
-        """Arrays → checked tensors, ``(x, y[, sample_weight])`` or the general step's flat tuple; a dataset as it is."""
-        io = self._structure()
-        if (self._general or io.several) and _in_memory(x):
-            data = io.arrays(x, y, sample_weight, name, need_y, self._conform)
-            if y is not None:
-                self._check_sparse_labels(io.split(data)[1])
-            return data
-        if _in_memory(x):  # one input and output, perhaps given as [x] or {name: x}, as Keras allows
-            x, y, sample_weight = io.one_input(x), io.one_target(y), io.one_weight(sample_weight)
-        data = prepare_inputs(self, x, y, name, need_y)
-        if isinstance(data, tuple) and data[1] is not None:
-            self._check_sparse_labels([data[1]])
-        if sample_weight is None:
-            return data
-        if not isinstance(data, tuple):
-            raise ValueError("`sample_weight` is for arrays; a dataset yields (x, y, sample_weight) batches instead.")
-        weights = as_tensor(sample_weight, "sample_weight").float()
-        check_same_length(data[0], weights)
-        return (*data, weights)
-
-    def _weighted_inputs(self, x: Any, y: Any, sample_weight: Any, name: str) -> Any:
-        """``_inputs``, with the sample weights appended when ``sample_weight`` is given."""
-        return self._inputs(x, y, name, sample_weight=sample_weight)
-
-    def _conform(self, index: int, x: torch.Tensor) -> torch.Tensor:
-        """Input ``index`` checked against the model's declared input shape (``conform_input``)."""
-        inputs = getattr(self, "inputs", None)
-        expected = inputs[index].shape if inputs else expected_input_shape(self)
-        return conform_input(x, expected, self.name, index)  # type: ignore[attr-defined]
-
-    def _check_sparse_labels(self, ys: list[torch.Tensor]) -> None:
-        # Out-of-range class ids would fail deep inside the loss (on a GPU as a
-        # device-side assert that ends the process); one check of the whole
-        # array up front gives a clear error instead.
-        if self._compiled_loss is None:
-            return
-        try:
-            shapes = self.output_shape  # type: ignore[attr-defined]
-        except (AttributeError, NotImplementedError):
-            return
-        shapes = [shapes] if len(ys) == 1 else shapes
-        for y, loss_fn, shape in zip(ys, self._compiled_loss.losses, shapes):
-            sparse = isinstance(loss_fn, losses_lib.LossFunctionWrapper) and \
-                loss_fn.fn is losses_lib.sparse_categorical_crossentropy
-            classes = shape[-1] if sparse and shape else None
-            if classes is None or y.numel() == 0:
-                continue
-            low, high = int(y.min()), int(y.max())
-            if low < 0 or high >= classes:
-                raise ValueError(
-                    f"Received a label value of {low if low < 0 else high} which is outside the valid range of "
-                    f"[0, {classes}) for the model's {classes} outputs. Labels must be class ids 0..{classes - 1}."
-                )
-
-    def _batches(self, data: Any, device: torch.device, batch_size: int | None, shuffle: bool, steps: int | None,
-                 generator: torch.Generator | None = None) -> Batches:
-        io = self._structure()
-        if self._general or io.several:  # a dataset's batches become flat tuples, as in-memory data does
-            convert = lambda batch: io.batch(batch, device, self._conform)  # noqa: E731
-            batches = make_batches(data, device, batch_size, shuffle, steps, generator, convert=convert)
-        else:
-            batches = make_batches(data, device, batch_size, shuffle, steps, generator,
-                                   conform=lambda x: self._conform(0, x))
-        return distributed.shard(batches, self._tracker)  # data parallel: this process's slices, global metrics
-
-    def _move_to(self, device: torch.device) -> None:
-        """Move the model (and any optimizer state) to ``device``; on a CPU, keep freed memory for reuse."""
-        if device.type == "cpu":
-            retain_freed_memory()  # 18.2 -> 12.9 s per epoch of the MNIST convnet: see host_memory.py
-        if self.device == device:  # type: ignore[attr-defined]
-            return
-        self.to(device)  # type: ignore[attr-defined]
-        optimizer = self.optimizer
-        if optimizer is not None and getattr(optimizer, "state", None):
-            # load_state_dict places each state tensor next to its weight.
-            optimizer.load_state_dict(optimizer.state_dict())
-
-    def _build_optimizer(self) -> None:
-        """Bind a convlens optimizer to the trainable weights; check that a bound one holds this model's."""
-        optimizer = self.optimizer
-        if isinstance(optimizer, optimizers_lib.Optimizer) and not optimizer.built:
-            trainable = {id(w) for w in getattr(self, "trainable_weights", self.parameters())}
-            params = [p for p in self.parameters() if p.requires_grad and id(p) in trainable]  # type: ignore[attr-defined]
-            # Without trainable weights the step computes the loss only, as in Keras (see _train_step).
-            self._updates_weights = bool(params)
-            if params:
-                optimizer.build(params)
-            return
-        own = {id(p) for p in self.parameters()}  # type: ignore[attr-defined]
-        if any(id(p) not in own for group in optimizer.param_groups for p in group["params"]):  # type: ignore[union-attr]
-            raise ValueError(
-                f"The optimizer passed to compile() updates weights that are not model '{self.name}''s "  # type: ignore[attr-defined]
-                "(it was built for another model). Give each model its own optimizer."
-            )
-
-
-def _in_memory(x: Any) -> bool:
-    """Whether ``x`` is arrays (one, or a list, tuple or dict of them) rather than a dataset of batches."""
-    if isinstance(x, dict) or is_array(x):
-        return True
-    return isinstance(x, tuple) and len(x) > 0 and all(is_array(v) for v in x)
-
-
-def _close(step: Callable[..., Any]) -> None:
-    if isinstance(step, CapturedStep):
-        step.close()
-
-
-def _concatenate(outputs: list[Any]) -> Any:
-    """Per-batch outputs → NumPy, one transfer per output; several outputs keep their list/dict structure."""
-    first = outputs[0]
-    if isinstance(first, (list, tuple)):
-        return [_concatenate([batch[i] for batch in outputs]) for i in range(len(first))]
-    if isinstance(first, dict):
-        return {key: _concatenate([batch[key] for batch in outputs]) for key in first}
-    return torch.cat(outputs).cpu().numpy()

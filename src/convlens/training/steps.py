@@ -15,13 +15,17 @@ Neither reads a value on the host, so both can be captured in a CUDA graph.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
+from ..distribution import engine_hooks as distributed
+from . import optimizers as optimizers_lib
+from .compiled_metrics import CompiledMetrics
 from .fit_arguments import class_weights_of
+from .graphs import CapturedStep, graphs_unavailable
 
-__all__ = ["Steps"]
+__all__ = ["Steps", "close_step"]
 
 
 class Steps:
@@ -29,6 +33,22 @@ class Steps:
 
     _class_weights: torch.Tensor | None = None  # fit's class_weight as a lookup table, during fit only
     _updates_weights = True  # False for a model without trainable weights (its step only computes the loss)
+
+    def _step(self, kind: str) -> Callable[..., None]:
+        """The ``"train"`` or ``"test"`` step for this compile: the fast one-output step or the general one."""
+        if self._general and distributed.active() is not None:  # type: ignore[attr-defined]
+            raise ValueError("Data-parallel training supports models with one input, one output and an unweighted "
+                             "loss; this model was compiled for several inputs or outputs, or with `loss_weights`.")
+        if kind == "train":
+            return self._train_step_io if self._general else self._train_step  # type: ignore[attr-defined]
+        return self._test_step_io if self._general else self._test_step  # type: ignore[attr-defined]
+
+    def _captured(self, step: Callable[..., Any], steps: int | None, optimizer: Any = None,
+                  tracker: CompiledMetrics | None = None) -> Callable[..., Any]:
+        """``step`` (run ``steps`` times) replayed from a CUDA graph where that pays (``graphs.py``), else ``step``."""
+        if self._eager_only or graphs_unavailable(self.device, optimizer, steps) is not None:  # type: ignore[attr-defined]
+            return step
+        return CapturedStep(step, self, optimizer, tracker)  # type: ignore[arg-type]
 
     # ------------------------------------------------ one input, one output
     def _train_step(self, x: torch.Tensor, y: torch.Tensor, sample_weight: torch.Tensor | None = None) -> None:
@@ -89,3 +109,27 @@ class Steps:
             self.optimizer.zero_grad(set_to_none=True)  # type: ignore[attr-defined]
             loss.backward()
             self.optimizer.step()  # type: ignore[attr-defined]
+
+    def _build_optimizer(self) -> None:
+        """Bind a convlens optimizer to the trainable weights; check that a bound one holds this model's."""
+        optimizer = self.optimizer
+        if isinstance(optimizer, optimizers_lib.Optimizer) and not optimizer.built:
+            trainable = {id(w) for w in getattr(self, "trainable_weights", self.parameters())}
+            params = [p for p in self.parameters() if p.requires_grad and id(p) in trainable]  # type: ignore[attr-defined]
+            # Without trainable weights the step computes the loss only, as in Keras (see _train_step).
+            self._updates_weights = bool(params)
+            if params:
+                optimizer.build(params)
+            return
+        own = {id(p) for p in self.parameters()}  # type: ignore[attr-defined]
+        if any(id(p) not in own for group in optimizer.param_groups for p in group["params"]):  # type: ignore[union-attr]
+            raise ValueError(
+                f"The optimizer passed to compile() updates weights that are not model '{self.name}''s "  # type: ignore[attr-defined]
+                "(it was built for another model). Give each model its own optimizer."
+            )
+
+
+def close_step(step: Callable[..., Any]) -> None:
+    """Release a captured step's graph (a plain step needs nothing)."""
+    if isinstance(step, CapturedStep):
+        step.close()

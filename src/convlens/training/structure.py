@@ -75,6 +75,10 @@ class ModelIO:
         return xs, ys, (None if not rest else rest * n if len(rest) == 1 else rest)
 
     # ------------------------------------------------------------ flattening
+    def first_input(self, x: Any) -> Any:
+        """The array of the first input in ``x`` (a list, a dict by name or one array)."""
+        return self._inputs(x)[0]
+
     def one_input(self, x: Any) -> Any:
         """A one-input model's ``x`` given as ``[x]`` or ``{name: x}``, unwrapped (anything else as it is)."""
         return self._inputs(x)[0] if isinstance(x, dict) else single(x)
