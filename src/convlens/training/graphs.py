@@ -42,6 +42,7 @@ from typing import Any, Callable
 
 import torch
 
+from . import metric_base
 from . import metrics as metrics_lib
 from .compiled_metrics import CompiledMetrics
 from .metrics import Mean
@@ -220,4 +221,5 @@ def _copy(output: Any) -> Any:
 # The metrics' ``update_state`` methods whose only host-side effect is
 # ``count += n``, which a replay re-applies: convlens's own Mean family.
 _HOST_COUNT_ONLY = {cls.update_state for cls in vars(metrics_lib).values()
-                    if isinstance(cls, type) and issubclass(cls, Mean) and cls.__module__ == metrics_lib.__name__}
+                    if isinstance(cls, type) and issubclass(cls, Mean)
+                    and cls.__module__ in (metrics_lib.__name__, metric_base.__name__)}
