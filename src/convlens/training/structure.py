@@ -129,11 +129,7 @@ class ModelIO:
     def _inputs(self, x: Any) -> list[Any]:
         names = self.inputs
         if isinstance(x, dict):
-            missing = [n for n in names if n not in x]
-            if missing:
-                raise ValueError(f'Missing data for input "{missing[0]}". You passed a data dictionary with keys '
-                                 f"{list(x)}. Expected the following keys: {names}")
-            return [x[n] for n in names]
+            return _by_name(x, names, "input")  # other keys are ignored, as in Keras
         if len(names) == 1:
             return [single(x)]
         if not isinstance(x, (list, tuple)) or len(x) != len(names):
@@ -147,15 +143,12 @@ class ModelIO:
     def _targets(self, y: Any) -> list[Any]:
         names = self.outputs
         if isinstance(y, dict):
-            missing = [n for n in names if n not in y]
-            if missing:
-                raise ValueError(f'Missing data for output "{missing[0]}". You passed a data dictionary with keys '
-                                 f"{list(y)}. Expected the following keys: {names}")
+            values = _by_name(y, names, "output")
             unknown = [k for k in y if k not in names]
             if unknown:
                 raise ValueError(f"Unexpected keys {unknown} in the targets dict. Expected the following keys "
                                  f"(the model's output names): {names}")
-            return [y[n] for n in names]
+            return values
         if len(names) == 1:
             return [single(y)]
         if not isinstance(y, (list, tuple)) or len(y) != len(names):
@@ -167,11 +160,7 @@ class ModelIO:
     def _weights(self, sample_weight: Any) -> list[Any]:
         names = self.outputs
         if isinstance(sample_weight, dict):
-            missing = [n for n in names if n not in sample_weight]
-            if missing or len(sample_weight) != len(names):
-                raise ValueError(f"`sample_weight` as a dict needs one entry per output {names}; "
-                                 f"received keys {list(sample_weight)}.")
-            return [sample_weight[n] for n in names]
+            return _by_name(sample_weight, names, "output")
         per_output = isinstance(sample_weight, (list, tuple)) and len(sample_weight) > 0 and all(
             hasattr(w, "shape") or isinstance(w, (list, tuple)) for w in sample_weight)
         if per_output:
@@ -180,6 +169,15 @@ class ModelIO:
             raise ValueError("You should provide one `sample_weight` array per output in `y`. The two structures "
                              f"did not match:\n- y: {['*'] * len(names)}\n- sample_weight: {['*'] * len(sample_weight)}\n")
         return [sample_weight]  # one array: it weighs every output
+
+
+def _by_name(data: dict[str, Any], names: list[str], kind: str) -> list[Any]:
+    """``data``'s values in the order of ``names``; a missing name raises Keras's "Missing data" error."""
+    missing = [n for n in names if n not in data]
+    if missing:
+        raise ValueError(f'Missing data for {kind} "{missing[0]}". You passed a data dictionary with keys '
+                         f"{list(data)}. Expected the following keys: {names}")
+    return [data[n] for n in names]
 
 
 def single(value: Any) -> Any:
