@@ -231,3 +231,14 @@ def test_bad_compile_structures_raise_keras_errors(args, pattern):
         ref.fit([XA, XB], [Y_CLS, Y_REG], epochs=1, verbose=0)
     with pytest.raises(ValueError, match=pattern):
         ours.compile(optimizer="sgd", **args)
+
+
+def test_a_saved_multi_output_model_loads_compiled_as_keras_wrote_it(tmp_path):
+    """Keras's archive of a compiled two-output model: its serialized losses and metrics compile convlens's copy."""
+    _, ref = twins(loss={"cls": keras.losses.SparseCategoricalCrossentropy(), "reg": keras.losses.MeanSquaredError()},
+                   metrics={"cls": [keras.metrics.SparseCategoricalAccuracy(name="acc")]}, loss_weights={"cls": 1.0, "reg": 0.5})
+    ref.fit([XA, XB], [Y_CLS, Y_REG], epochs=1, verbose=0)
+    ref.save(tmp_path / "two.keras")
+    ours = convlens.models.load_model(tmp_path / "two.keras")
+    assert_same(ours.evaluate([XA, XB], [Y_CLS, Y_REG], verbose=0, return_dict=True),
+                ref.evaluate([XA, XB], [Y_CLS, Y_REG], verbose=0, return_dict=True))

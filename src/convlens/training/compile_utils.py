@@ -126,7 +126,7 @@ def _per_output(loss: Any, loss_weights: Any, names: Sequence[str] | None,
                 count: int) -> tuple[list[Any], Any, int | None]:
     """``loss`` as one entry per output; ``loss_weights`` (a dict becomes a list where Keras does so); and how
     many losses the user's structure holds (None for one loss applied to every output)."""
-    if isinstance(loss, dict):
+    if isinstance(loss, dict) and "class_name" not in loss:  # by output name (not a serialized Keras loss)
         if not names or set(loss) != set(names):
             raise ValueError(f"Expected keys {list(names) if names else names} in loss dict, but found "
                              f"loss.keys()={list(loss.keys())}")
