@@ -56,7 +56,12 @@ class ModelIO:
     @classmethod
     def of(cls, model: Any, outputs: Sequence[str] | None) -> "ModelIO":
         """The structure of ``model`` (a functional model's ``inputs``; one input otherwise)."""
-        inputs = [getattr(t, "name", f"input_{i}") for i, t in enumerate(getattr(model, "inputs", None) or [None])]
+        try:
+            tensors = model.inputs
+        except (AttributeError, NotImplementedError):  # not built yet, or a subclassed model: one input
+            tensors = None
+        inputs = [getattr(t, "name", None) or getattr(getattr(t, "node", None), "layer", None) and t.node.layer.name
+                  or f"input_{i}" for i, t in enumerate(tensors or [None])]
         return cls(inputs, outputs or ["output"], model.name)
 
     @property
