@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 import time
 from pathlib import Path
@@ -89,3 +90,17 @@ def test_resume_after_the_whole_job_was_killed_equals_an_uninterrupted_run(runs,
     result = dict(np.load(tmp_path / "rank0.npz"))
     for key in (k for k in uninterrupted if k.startswith("w")):
         np.testing.assert_allclose(result[key], uninterrupted[key], rtol=1e-6, atol=1e-7, err_msg=key)
+
+
+def test_the_live_progress_bar_shows_global_values_mid_epoch(tmp_path):
+    # Rank 0 draws to a terminal, rank 1 to none: both must read the (collective) logs at the same steps.
+    results = launch([WORKER, "progress", str(tmp_path)], timeout=120)
+    for result in results:
+        assert result.returncode == 0, result.stderr[-3000:]
+    steps = np.load(tmp_path / "steps0.npy")
+    shown = [float(v) for v in re.findall(r"loss: ([0-9.]+)", results[0].stdout)]
+    assert len(shown) > 2 * 2, "the bar redrew no more than the epoch lines"  # 2 epochs: final lines and more
+    global_values, local_values = {round(g, 4) for g, _ in steps}, {round(v, 4) for _, v in steps}
+    assert global_values != local_values  # the two processes hold different data: the check can tell them apart
+    assert all(value in global_values for value in shown), (shown, sorted(global_values))
+    assert results[1].stdout.strip() == ""  # only rank 0 prints

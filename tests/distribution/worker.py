@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -81,9 +82,31 @@ def fit_scenario(out: Path, rank: int) -> None:
              history_loss=np.array(history.history["loss"]), csv_written=wrote_csv, **weights)
 
 
+class Pace(Callback):
+    """Slow every step down (so the live bar redraws mid-epoch) and keep each step's global and local logs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.steps: list[tuple[float, float]] = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        time.sleep(0.05)
+        self.steps.append((logs["loss"], self.model._tracker.local_result()["loss"]))
+
+
+def progress_scenario(out: Path, rank: int) -> None:
+    """fit with ``verbose=1`` where rank 0 alone writes to a terminal: its live bar must show global values."""
+    if rank == 0:
+        os.environ["TTY_COMPATIBLE"] = "1"  # rich draws a live bar to this pipe; rank 1 has no terminal
+    pace = Pace()
+    net = model()
+    net.fit(*data(64, 1 + rank), batch_size=BATCH, epochs=2, verbose=1, device="cpu", callbacks=[pace])
+    np.save(out / f"steps{rank}.npy", np.array(pace.steps))
+
+
 def main() -> None:
     scenario, out = sys.argv[1], Path(sys.argv[2])
-    {"fit": fit_scenario}[scenario](out, int(os.environ.get("RANK", "0")))
+    {"fit": fit_scenario, "progress": progress_scenario}[scenario](out, int(os.environ.get("RANK", "0")))
 
 
 if __name__ == "__main__":

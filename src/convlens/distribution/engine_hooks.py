@@ -58,7 +58,7 @@ def start(model: Any, seed: int) -> int:
     with torch.no_grad():
         for tensor in [*model.parameters(), *model.buffers()]:
             process_group.collective("broadcasting the weights", dist.broadcast, tensor.data, 0)
-        shared = torch.tensor([seed], dtype=torch.int64)
+        shared = torch.tensor([seed], dtype=torch.int64, device=process_group.device())
         process_group.collective("agreeing on the shuffle seed", dist.broadcast, shared, 0)
     return int(shared.item())
 
@@ -114,6 +114,9 @@ def reduce_metrics(tracker: Any) -> dict[str, float]:
     entries = tracker.entries()
     tracked = [metric for _, metric in entries]
     for metric in tracked:
+        if getattr(metric, "weight", None) is not None:
+            raise ValueError(f"Metric {metric.name!r} is weighted by sample weights; data-parallel training sums "
+                             "sample counts only, so it does not support `weighted_metrics` yet.")
         if not hasattr(metric, "total"):
             raise ValueError(f"Metric {metric.name!r} has no total and count to sum across processes; data-parallel "
                              "training supports mean metrics (Mean, MeanMetricWrapper and the accuracies).")
@@ -131,12 +134,13 @@ def gather_outputs(local: torch.Tensor, batches: Any) -> torch.Tensor:
     if not isinstance(batches, ShardedBatches):
         return local
     world = batches.world
-    sizes = torch.tensor([local.shape[0]], dtype=torch.int64)
+    where = process_group.device()
+    sizes = torch.tensor([local.shape[0]], dtype=torch.int64, device=where)
     all_sizes = [torch.zeros_like(sizes) for _ in range(world)]
     process_group.collective("gathering prediction sizes", dist.all_gather, all_sizes, sizes)
     longest = max(int(s) for s in all_sizes)
-    padded = torch.zeros((longest, *local.shape[1:]), dtype=local.dtype)
-    padded[: local.shape[0]] = local.cpu()
+    padded = torch.zeros((longest, *local.shape[1:]), dtype=local.dtype, device=where)
+    padded[: local.shape[0]] = local.to(where)
     parts = [torch.zeros_like(padded) for _ in range(world)]
     process_group.collective("gathering predictions", dist.all_gather, parts, padded)
     offsets, pieces = [0] * world, []

@@ -24,7 +24,7 @@ from typing import Any, Callable, Mapping
 import torch
 import torch.distributed as dist
 
-__all__ = ["PeerFailure", "collective", "from_environment", "join", "local_rank", "rank", "timeout", "world_size"]
+__all__ = ["PeerFailure", "collective", "device", "from_environment", "join", "local_rank", "rank", "timeout", "world_size"]
 
 _DEFAULT_TIMEOUT_S = 300.0
 
@@ -83,6 +83,18 @@ def world_size() -> int:
 
 def local_rank() -> int:
     return int(os.environ.get("LOCAL_RANK", "0"))
+
+
+def device() -> torch.device:
+    """Where tensors for a collective must live: this process's GPU under NCCL (it takes no host tensors), else the CPU.
+
+    Example:
+        >>> device()  # no process group
+        device(type='cpu')
+    """
+    if dist.is_initialized() and dist.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
 
 
 def collective(what: str, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -154,7 +154,7 @@ class CompiledMetrics:
         return self.reduce(self) if self.reduce is not None else self.local_result()
 
     def local_result(self) -> dict[str, float]:
-        """``result`` over this process's batches only (what the progress bar shows between epoch ends)."""
+        """``result`` over this process's batches only (all of them when there is one process)."""
         tracked = [(key, m) for key, m in self.entries() if m.has_data]
         if not tracked:
             return {}

@@ -286,7 +286,7 @@ class Trainer(Steps, Inputs, Prediction, SingleBatches):
                     callback_list.call("on_epoch_begin", epoch, None)
                     progress.epoch_header(epoch, epochs)
                     steps = self._run_batches(train_batches, step_fn, callback_list, progress, "train",
-                                              tracker.result, tracker.local_result)  # type: ignore[union-attr]
+                                              tracker.result)  # type: ignore[union-attr]
                     logs = tracker.result()  # type: ignore[union-attr]
                     if val_batches is not None and validate_at(epoch):
                         val_logs = self._evaluate_batches(val_batches, callback_list, ProgressBar(0))
@@ -367,7 +367,7 @@ class Trainer(Steps, Inputs, Prediction, SingleBatches):
         try:
             with self._mode(training=False), torch.inference_mode():
                 steps = self._run_batches(batches, step_fn, callback_list, progress, "test",
-                                          tracker.result, tracker.local_result)  # type: ignore[union-attr]
+                                          tracker.result)  # type: ignore[union-attr]
         finally:
             close_step(step_fn)
         logs = tracker.result()  # type: ignore[union-attr]

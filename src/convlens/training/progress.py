@@ -13,6 +13,12 @@ so logs and pipes get one line per epoch rather than a stream of redraws.
 Reading the metrics waits for the device, so the bar refreshes at most every
 ``REFRESH_SECONDS``; in between, ``update`` costs one clock read.
 
+Data-parallel, only rank 0 draws, but the values it draws are global: reading
+them is a collective (the metric totals summed over the processes), so every
+process must read them at the same steps. Rank 0 therefore tells the others,
+at ``start`` and at each redraw, whether and at which step the next redraw
+comes (one broadcast of two integers: the step is chosen from rank 0's clock).
+
 Example:
     >>> import io, rich.console
     >>> out = io.StringIO()
@@ -31,8 +37,10 @@ from typing import Any, Callable
 import rich.console
 import rich.live
 import rich.text
+import torch
+import torch.distributed as dist
 
-from ..distribution import process_group
+from ..distribution import engine_hooks, process_group
 
 __all__ = ["ProgressBar", "resolve_verbose"]
 
@@ -107,11 +115,13 @@ class ProgressBar:
     """
 
     def __init__(self, verbose: int, console: rich.console.Console | None = None) -> None:
+        self._requested = verbose  # the same on every process: whether the processes must agree on redraws
         self.verbose = verbose if process_group.rank() == 0 else 0  # data parallel: rank 0 prints
         self.console = console or rich.console.Console(highlight=False)
         self._live: rich.live.Live | None = None
         self._steps: int | None = None
         self._start = self._first_step_end = self._last_refresh = 0.0
+        self._next_redraw: int | None = None  # data parallel with a live bar: the step of the next (collective) redraw
 
     def epoch_header(self, epoch: int, epochs: int) -> None:
         """Print ``Epoch i/n`` (Keras prints it only when there is more than one epoch)."""
@@ -127,16 +137,41 @@ class ProgressBar:
             self._live = rich.live.Live(self._line(0, {}, 0.0, final=False), console=self.console,
                                         auto_refresh=False, transient=False)
             self._live.start()
+        self._next_redraw = None
+        if self._requested == 1 and engine_hooks.active() is not None:
+            self._next_redraw = self._agree(live=self._live is not None, next_step=1)
 
     def update(self, step: int, logs: Callable[[], Logs]) -> None:
         """After step ``step`` (1-based); calls ``logs()`` (a device sync) only when it redraws."""
         now = time.perf_counter()
         if step == 1:
             self._first_step_end = now
+        if self._next_redraw is not None:
+            self._update_together(step, logs, now)
+            return
         if self._live is None or now - self._last_refresh < REFRESH_SECONDS:
             return
         self._last_refresh = now
         self._live.update(self._line(step, logs(), now, final=False), refresh=True)
+
+    def _update_together(self, step: int, logs: Callable[[], Logs], now: float) -> None:
+        """Data parallel: at the agreed step every process reads the global logs; rank 0 draws them."""
+        if step < self._next_redraw:  # type: ignore[operator]
+            return
+        values = logs()  # a collective: every process is here at this step
+        if self._live is not None:
+            self._live.update(self._line(step, values, now, final=False), refresh=True)
+        # The next redraw about REFRESH_SECONDS later at rank 0's pace (the processes step together).
+        per_step = max((now - self._start) / step, 1e-9)
+        self._next_redraw = self._agree(live=self._live is not None,
+                                        next_step=step + max(1, math.ceil(REFRESH_SECONDS / per_step)))
+
+    @staticmethod
+    def _agree(live: bool, next_step: int) -> int | None:
+        """Rank 0's ``(live, next_step)`` on every process; None when rank 0 draws no live bar (nothing to read)."""
+        shared = torch.tensor([int(live), next_step], dtype=torch.int64, device=process_group.device())
+        process_group.collective("agreeing on the progress bar's next redraw", dist.broadcast, shared, 0)
+        return int(shared[1]) if int(shared[0]) else None
 
     def finish(self, step: int, logs: Logs) -> None:
         """Leave the final line of the run (with ``logs``: training and validation metrics)."""
