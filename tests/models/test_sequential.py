@@ -95,8 +95,10 @@ def test_bad_structure_errors():
     with pytest.raises(TypeError, match="Only convlens layers"):
         Sequential([torch.nn.ReLU()])
     model = Sequential([layers.Input((28, 28, 1)), layers.Conv2D(4, 3, name="c1")])
-    with pytest.raises(ValueError, match=r"expected shape=\(None, 28, 28, 1\), found shape=\(None, 28, 28, 3\)"):
-        model.predict(np.zeros((2, 28, 28, 3)), verbose=0)
+    with pytest.raises(ValueError, match=r"'c1'.*expected axis -1 of input shape to have value 1"):
+        model.predict(np.zeros((2, 28, 28, 3)), verbose=0)  # as in Keras, the first layer that cannot take it says so
+    with pytest.raises(ValueError, match=r"expected shape=\(None, 28, 28, 1\), found shape=\(None, 28\)"):
+        model.predict(np.zeros((2, 28)), verbose=0)
     with pytest.raises(ValueError, match=r"'c1'.*expected axis -1 of input shape to have value 1"):
         model(torch.zeros(2, 28, 28, 3))
     with pytest.raises(ValueError, match=r"pool_size=\(2, 2\) is larger"):
@@ -130,3 +132,53 @@ def test_a_built_model_as_first_layer_gives_the_input_shape_as_in_keras():
     dense = layers.Dense(2)
     dense.build((None, 3))
     assert not Sequential([dense, layers.Dense(1)]).built
+
+
+def _conv_stack(lib, head: str, with_input: bool):
+    L = lib.layers
+    stack = [L.Conv2D(4, 3, activation="relu", name="conv")]
+    stack += [L.GlobalAveragePooling2D(name="gap")] if head == "gap" else [L.Flatten(name="flat")]
+    stack += [L.Dense(2, activation="softmax", name="out")]
+    return lib.Sequential(([lib.Input((8, 8, 1))] if with_input else []) + stack)
+
+
+@pytest.mark.parametrize("with_input", [False, True])
+def test_a_model_built_on_one_image_size_runs_on_another_as_in_keras(with_input):
+    """Conv + global pooling takes 12×12 images after 8×8 ones (Keras runs it too); Flatten + Dense cannot."""
+    keras = pytest.importorskip("keras")
+    import convlens
+
+    rng = np.random.default_rng(0)
+    x8, x12 = rng.normal(size=(6, 8, 8, 1)).astype("f4"), rng.normal(size=(6, 12, 12, 1)).astype("f4")
+    y = rng.integers(0, 2, 6)
+    keras.utils.set_random_seed(0)
+    ref, ours = _conv_stack(keras, "gap", with_input), _conv_stack(convlens, "gap", with_input)
+    for model in (ref, ours):
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    ref.fit(x8, y, epochs=1, verbose=0, shuffle=False)  # builds a Sequential without an Input on 8×8
+    ours(x8[:1])
+    ours.set_weights(ref.get_weights())
+    np.testing.assert_allclose(ours.predict(x12, verbose=0), ref.predict(x12, verbose=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.evaluate(x12, y, verbose=0), ref.evaluate(x12, y, verbose=0), rtol=1e-5)
+    h_ours = ours.fit(x12, y, epochs=2, batch_size=3, shuffle=False, verbose=0).history
+    h_ref = ref.fit(x12, y, epochs=2, batch_size=3, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(h_ours["loss"], h_ref["loss"], rtol=1e-5)
+    assert ours.input_shape[1:] == (8, 8, 1)  # as in Keras, the declared shape stays
+    assert tuple(ours(torch.as_tensor(x12)).shape) == (6, 2)
+
+    flat = _conv_stack(convlens, "flat", with_input)
+    flat.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    flat.fit(x8, y, epochs=1, verbose=0)
+    keras_flat = _conv_stack(keras, "flat", with_input)
+    keras_flat.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    keras_flat.fit(x8, y, epochs=1, verbose=0)
+    message = r"expected axis -1 of input shape to have value 144, but received input with shape \(6, 400\)"
+    for model in (flat, keras_flat):
+        for call in (lambda: model.predict(x12, verbose=0), lambda: model.fit(x12, y, verbose=0),
+                     lambda: model(x12)):
+            with pytest.raises(ValueError, match=message):
+                call()
+    colour = rng.normal(size=(6, 12, 12, 3)).astype("f4")
+    for model in (ours, ref):
+        with pytest.raises(ValueError, match=r"expected axis -1 of input shape to have value 1"):
+            model.predict(colour, verbose=0)

@@ -176,8 +176,12 @@ def test_bad_data_gives_clear_errors(model, data):
     x, y = data
     with pytest.raises(ValueError, match="'x' sizes: 64, 'y' sizes: 60"):
         model.fit(x, y[:60], verbose=0)
-    with pytest.raises(ValueError, match=r'layer "sequential.*expected shape=\(None, 6\), found shape=\(None, 5\)'):
+    # As in Keras, the layer that cannot take the input says so (the model's Input does not check sizes).
+    with pytest.raises(ValueError, match=r"expected axis -1 of input shape to have value 6, but received input with "
+                                         r"shape \(32, 5\)"):
         model.fit(x[:, :5], y, verbose=0)
+    with pytest.raises(ValueError, match=r'layer "sequential.*expected shape=\(None, 6\), found shape=\(None, 5, 2\)'):
+        model.fit(np.zeros((64, 5, 2)), y, verbose=0)
     with pytest.raises(ValueError, match=r"label value of 3 which is outside the valid range of \[0, 3\)"):
         model.fit(x, np.full(64, 3), verbose=0)
     with pytest.raises(ValueError, match="`y` is required"):

@@ -120,3 +120,18 @@ def test_bad_weights_are_refused_with_clear_errors():
         ours.fit([(X, Y)], sample_weight=SW, verbose=0)
     with pytest.raises(ValueError, match="cannot be specified at the same time"):
         ours.fit(X, Y, sample_weight=SW, class_weight=CLASS_WEIGHT, verbose=0)
+
+
+@pytest.mark.parametrize("weights", ["sample", "class"])
+def test_weighted_metrics_of_one_output_match_keras(weights):
+    """``weighted_metrics`` see the sample (or class) weights, the plain metrics do not, as in Keras."""
+    models = twin_models()
+    for model, lib in zip(models, (convlens, keras)):
+        model.compile(optimizer=lib.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"], weighted_metrics=["accuracy", "sparse_categorical_crossentropy"])
+    ours, ref = models
+    kwargs = {"sample_weight": SW} if weights == "sample" else {"class_weight": CLASS_WEIGHT}
+    common = {"batch_size": 16, "epochs": 2, "shuffle": False, "verbose": 0, "validation_data": (XV, YV, SWV)}
+    assert_same_training(ours, ref, ours.fit(X, Y, **common, **kwargs), ref.fit(X, Y, **common, **kwargs))
+    assert sorted(ours.evaluate(XV, YV, sample_weight=SWV, verbose=0, return_dict=True)) == [
+        "accuracy", "loss", "sparse_categorical_crossentropy", "weighted_accuracy"]

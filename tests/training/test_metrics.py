@@ -76,8 +76,12 @@ def test_loss_names_work_as_metrics_and_unknown_names_are_listed():
     assert mae.result().item() == 2.0 and mae.direction == "down"
     with pytest.raises(ValueError, match="Unknown metric: 'accuracyy'.*sparse_categorical_accuracy"):
         metrics.CompiledMetrics(["accuracyy"])
-    with pytest.raises(ValueError, match="unique"):
-        metrics.CompiledMetrics(["mae", "mae"]).build(torch.zeros(2, 1), torch.zeros(2, 1))
+    # A repeated name is numbered, as Keras's CompileMetrics does; 'loss' is taken.
+    tracker = metrics.CompiledMetrics(["mae", "mae"])
+    tracker.update(torch.tensor(0.0), torch.zeros(2, 1), torch.ones(2, 1))
+    assert tracker.result() == {"loss": 0.0, "mae": 1.0, "mae_1": 1.0}
+    with pytest.raises(ValueError, match="cannot be named 'loss'"):
+        metrics.CompiledMetrics([metrics.Mean(name="loss")]).build(torch.zeros(2, 1), torch.zeros(2, 1))
 
 
 def test_keras_serialized_metrics_are_accepted():

@@ -111,8 +111,12 @@ def _sum_gradients(model: Any) -> None:
 
 def reduce_metrics(tracker: Any) -> dict[str, float]:
     """``tracker``'s (a ``CompiledMetrics``) means over every process's totals and counts."""
-    tracked = [tracker.loss, *(tracker.metrics or [])]
+    entries = tracker.entries()
+    tracked = [metric for _, metric in entries]
     for metric in tracked:
+        if getattr(metric, "weight", None) is not None:
+            raise ValueError(f"Metric {metric.name!r} is weighted by sample weights; data-parallel training sums "
+                             "sample counts only, so it does not support `weighted_metrics` yet.")
         if not hasattr(metric, "total"):
             raise ValueError(f"Metric {metric.name!r} has no total and count to sum across processes; data-parallel "
                              "training supports mean metrics (Mean, MeanMetricWrapper and the accuracies).")
@@ -122,7 +126,7 @@ def reduce_metrics(tracker: Any) -> dict[str, float]:
     process_group.collective("summing the metrics", dist.all_reduce, sums)
     values = (sums[:, 0] / sums[:, 1].clamp_min(1)).tolist()
     counts = sums[:, 1].tolist()
-    return dict(sorted((m.name, v) for m, v, c in zip(tracked, values, counts) if c))
+    return dict(sorted((key, v) for (key, _), v, c in zip(entries, values, counts) if c))
 
 
 def gather_outputs(local: torch.Tensor, batches: Any) -> torch.Tensor:

@@ -135,6 +135,8 @@ class DatasetBatches:
         steps_per_epoch: batches per epoch; as in Keras, the iterator then
             continues across epochs and restarts only when exhausted.
         conform: applied to each ``x`` batch (shape checks).
+        convert: turns each batch into the tuple of tensors on ``device``
+            instead (a model with several inputs or outputs: ``structure.py``).
 
     Example:
         >>> dataset = [(torch.zeros(2, 3), torch.tensor([0, 1])), (torch.zeros(1, 3), torch.tensor([2]))]
@@ -143,11 +145,12 @@ class DatasetBatches:
     """
 
     def __init__(self, dataset: Iterable[Any], device: torch.device, steps_per_epoch: int | None = None,
-                 conform: Any = None) -> None:
+                 conform: Any = None, convert: Callable[[Any], Batch] | None = None) -> None:
         self.dataset = dataset
         self.device = device
         self.steps_per_epoch = steps_per_epoch
         self.conform = conform
+        self._convert = convert or self._convert_pair
         self._iterator: Iterator[Any] | None = None
         self._seen = 0  # batches taken from the current pass
 
@@ -182,7 +185,7 @@ class DatasetBatches:
             produced += 1
             yield self._convert(batch)
 
-    def _convert(self, batch: Any) -> Batch:
+    def _convert_pair(self, batch: Any) -> Batch:
         x, y, sample_weight = unpack_weighted(batch, "a dataset batch")
         x = as_tensor(x, "x").to(self.device, non_blocking=True)
         if self.conform is not None:
@@ -206,8 +209,10 @@ class DatasetBatches:
 
 def make_batches(data: Any, device: torch.device, batch_size: int | None, shuffle: bool, steps: int | None,
                  generator: torch.Generator | None = None,
-                 conform: Callable[[torch.Tensor], torch.Tensor] | None = None) -> ArrayBatches | DatasetBatches:
-    """Batches for ``data``: an ``(x, y[, sample_weight])``/``(x, None)`` tuple of tensors or a dataset.
+                 conform: Callable[[torch.Tensor], torch.Tensor] | None = None,
+                 convert: Callable[[Any], Batch] | None = None) -> ArrayBatches | DatasetBatches:
+    """Batches for ``data``: a tuple of tensors (``(x, y[, sample_weight])``, ``(x, None)``, or the flat
+    tuple of a model with several inputs or outputs) or a dataset (its batches made by ``convert`` if given).
 
     Raises:
         ValueError: when ``batch_size`` is given with a dataset.
@@ -219,7 +224,7 @@ def make_batches(data: Any, device: torch.device, batch_size: int | None, shuffl
     if not isinstance(data, tuple):
         if batch_size is not None:
             raise ValueError("`batch_size` must not be given with a dataset: its batches already have a size.")
-        return DatasetBatches(data, device, steps, conform)
+        return DatasetBatches(data, device, steps, conform, convert)
     arrays = [a for a in data if a is not None]
     home = storage_device(arrays, device)
     return ArrayBatches([a.to(home) for a in arrays], batch_size or 32, shuffle, steps, device, generator)

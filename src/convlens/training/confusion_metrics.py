@@ -21,7 +21,7 @@ from typing import Any, Sequence
 import torch
 
 from .loss_functions import EPSILON, match_rank
-from .metrics import Metric, _as_float, _float32_only
+from .metric_base import Metric, _as_float, _float32_only
 
 __all__ = ["AUC", "Precision", "Recall"]
 

@@ -149,18 +149,26 @@ def split_validation(arrays: tuple[torch.Tensor | None, ...], validation_split: 
     return train, val
 
 
-def conform_input(x: torch.Tensor, expected: Sequence[int | None] | None, model_name: str) -> torch.Tensor:
-    """Check ``x`` against the model's input shape; add or drop a trailing channel axis of 1 as Keras does.
+def conform_input(x: torch.Tensor, expected: Sequence[int | None] | None, model_name: str,
+                  index: int = 0) -> torch.Tensor:
+    """Check ``x``'s rank against the model's input shape; add or drop a trailing channel axis of 1 as Keras does.
 
     Keras lets ``(N, 28, 28)`` images feed an ``Input((28, 28, 1))`` model
-    (and the reverse); the adjustment is a view, so it costs nothing.
+    (and the reverse); the adjustment is a view, so it costs nothing. Other
+    sizes are the layers' business, as in Keras: a model built for 28×28
+    images runs on 32×32 ones where its layers allow it (convolutions,
+    pooling, global pooling), and a layer that cannot take them raises,
+    naming itself (a ``Dense`` after ``Flatten``: "expected axis -1 of input
+    shape to have value 144").
 
     Raises:
-        ValueError: naming the model and the expected and received shapes.
+        ValueError: for a rank that does not fit, naming the model and the expected and received shapes.
 
     Example:
         >>> conform_input(torch.zeros(2, 28, 28), (None, 28, 28, 1), "sequential").shape
         torch.Size([2, 28, 28, 1])
+        >>> conform_input(torch.zeros(2, 32, 32, 1), (None, 28, 28, 1), "sequential").shape
+        torch.Size([2, 32, 32, 1])
     """
     if expected is None:
         return x
@@ -170,9 +178,9 @@ def conform_input(x: torch.Tensor, expected: Sequence[int | None] | None, model_
     elif x.ndim - 1 == len(reference) + 1 and x.shape[-1] == 1:
         x = x.squeeze(-1)
     received = tuple(x.shape[1:])
-    if len(received) != len(reference) or any(r is not None and r != g for r, g in zip(reference, received)):
+    if len(received) != len(reference):
         raise ValueError(
-            f'Input 0 of layer "{model_name}" is incompatible with the layer: expected shape={tuple(expected)}, '
+            f'Input {index} of layer "{model_name}" is incompatible with the layer: expected shape={tuple(expected)}, '
             f"found shape={(None, *received)}"
         )
     return x

@@ -6,7 +6,7 @@ The loop is built for speed from the start:
   model casts each batch); batches are cut by indexing with a per-epoch
   permutation (``batches.ArrayBatches``), never sample by sample in Python.
 - Nothing waits for the device between steps: the loss and metric sums
-  stay on the device (``metrics.CompiledMetrics``) and are read when the
+  stay on the device (``compiled_metrics.CompiledMetrics``) and are read when the
   progress bar redraws (at most every 0.2 s), at the end of an epoch, or
   for a callback that really implements a batch hook. On an H100 this is
   worth 11% of the Keras MNIST convnet's step time (2.81 ms/step, against
@@ -52,31 +52,32 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Callable, Collection, Iterator
 
-import numpy as np
 import torch
 
 from ..distribution import engine_hooks as distributed
 from . import losses as losses_lib
 from . import metrics as metrics_lib
 from . import optimizers as optimizers_lib
-from .batches import ArrayBatches, DatasetBatches, make_batches
+from .batches import ArrayBatches, DatasetBatches
 from .callback import Callback, CallbackList, History
-from .data import (as_tensor, check_same_length, conform_input, expected_input_shape, is_array, prepare_inputs,
-                   resolve_device, split_validation, unpack_weighted)
-from .graphs import CapturedStep, graphs_unavailable
-from .host_memory import retain_freed_memory
+from .compile_utils import CompiledLoss, output_names
+from .compiled_metrics import CompiledMetrics
+from .data import resolve_device, split_validation, unpack_weighted
+from .fit_arguments import class_weight_table, non_negative_int, positive_or_none, validation_epochs
+from .inputs import Inputs
+from .prediction import Prediction
 from .progress import ProgressBar, resolve_verbose
+from .single_batch import SingleBatches
+from .steps import Steps, close_step
+from .structure import ModelIO
 
 __all__ = ["Trainer"]
 
 Batches = ArrayBatches | DatasetBatches
 Logs = dict[str, float]
 
-# compile() arguments that convlens accepts only at their Keras defaults.
-_COMPILE_DEFAULTS = {"loss_weights": None, "weighted_metrics": None, "steps_per_execution": 1}
 
-
-class Trainer:
+class Trainer(Steps, Inputs, Prediction, SingleBatches):
     """compile / fit / evaluate / predict on a model (channels-last inputs), as Keras's ``Model``.
 
     The methods act on ``self``: a ``torch.nn.Module`` called as ``self(x)``
@@ -88,10 +89,11 @@ class Trainer:
     compiled: bool = False
     stop_training: bool = False
     history: History | None = None
-    _loss_fn: losses_lib.Loss | None = None
-    _class_weights: torch.Tensor | None = None  # fit's class_weight as a lookup table, during fit only
-    _updates_weights = True  # False for a model without trainable weights (its step only computes the loss)
-    _tracker: metrics_lib.CompiledMetrics | None = None
+    _loss_fn: losses_lib.Loss | None = None  # the fast path's one loss (None on the general path)
+    _compiled_loss: CompiledLoss | None = None
+    _io: ModelIO | None = None
+    _general = False  # several inputs or outputs, or a weighted loss: the general step (steps.py)
+    _tracker: CompiledMetrics | None = None
     _train_batches: Batches | None = None
     _initial_epoch: int | None = None
     _eager_only: bool = False  # compile(run_eagerly=True) or jit_compile=False: no CUDA graphs
@@ -120,11 +122,17 @@ class Trainer:
                 ``"mse"``, ``"mae"``), a ``Loss`` object
                 (``losses.SparseCategoricalCrossentropy(from_logits=True)``)
                 or a function ``(y_true, y_pred) -> per-sample losses``.
+                With several outputs: one loss for all of them, a list (one
+                per output, ``None`` for none) or a dict by output name.
             metrics: a list of names (``"accuracy"`` is resolved from the label
-                shapes as Keras does), ``Metric`` objects or functions.
-            loss_weights, weighted_metrics, steps_per_execution: Keras options
-                for multi-output models and graph execution, accepted only at
-                their defaults.
+                shapes as Keras does), ``Metric`` objects or functions; with
+                several outputs a list with one entry (a metric or a list)
+                per output, or a dict by output name.
+            loss_weights: a float, a list or a dict by output name: the total
+                loss is ``Σ weight · loss`` over the outputs.
+            weighted_metrics: metrics, structured as ``metrics``, that also
+                weigh each sample by its ``sample_weight`` (or class weight).
+            steps_per_execution: accepted only at 1 (one step per call).
             run_eagerly, jit_compile: on a CUDA GPU ``fit`` captures its
                 training step in a CUDA graph (convlens's counterpart of
                 Keras's compiled step); ``run_eagerly=True`` or
@@ -133,7 +141,8 @@ class Trainer:
                 trains in float32.
 
         Raises:
-            ValueError: for unknown names (the message lists the allowed ones).
+            ValueError: for unknown names (the message lists the allowed ones)
+                or structures that do not fit the model's outputs (Keras's wording).
 
         Example:
             >>> from convlens import Sequential, layers
@@ -142,30 +151,34 @@ class Trainer:
             >>> model.optimizer
             SGD(learning_rate=0.01, momentum=0.0, nesterov=False)
         """
-        for name, value in (("loss_weights", loss_weights), ("weighted_metrics", weighted_metrics),
-                            ("steps_per_execution", steps_per_execution)):
-            if value != _COMPILE_DEFAULTS[name]:
-                raise ValueError(
-                    f"compile(): convlens models have one output and run eagerly, so `{name}` is supported only at "
-                    f"its default {_COMPILE_DEFAULTS[name]!r}. Received: {name}={value!r}"
-                )
+        if steps_per_execution != 1:
+            raise ValueError(f"compile(): convlens runs one step per call, so `steps_per_execution` is supported "
+                             f"only at its default 1. Received: steps_per_execution={steps_per_execution!r}")
+        names = output_names(self)
         resolved_optimizer = optimizers_lib.get(optimizer)
-        loss_fn = losses_lib.get(loss) if loss is not None else None
-        tracker = metrics_lib.CompiledMetrics(metrics)
-        self.optimizer, self.loss, self._loss_fn, self._tracker = resolved_optimizer, loss, loss_fn, tracker
+        compiled_loss = None if loss is None else CompiledLoss(loss, loss_weights, names)
+        loss_names = compiled_loss.names if compiled_loss is not None else []
+        tracker = CompiledMetrics(metrics, weighted_metrics, names, loss_names)
+        io = ModelIO.of(self, names)
+        # Decided once: the general step walks the structure; one plain loss keeps the fast step.
+        general = io.several or (compiled_loss is not None and compiled_loss.single is None)
+        self.optimizer, self.loss, self._tracker, self._io = resolved_optimizer, loss, tracker, io
+        self._compiled_loss, self._general = compiled_loss, general
+        self._loss_fn = None if compiled_loss is None or general else compiled_loss.single
         self._eager_only = bool(run_eagerly) or jit_compile is False
         self.compiled = True
 
     @property
     def metrics(self) -> list[metrics_lib.Metric]:
-        """The loss tracker and the compiled metrics (built on the first batch), as Keras's ``model.metrics``."""
-        if self._tracker is None:
-            return []
-        return [self._tracker.loss, *(self._tracker.metrics or [])]
+        """The loss tracker, the compiled metrics (built on the first batch) and the per-output loss trackers.
+
+        Keras's ``model.metrics`` order, its compiled metrics listed one by one.
+        """
+        return [] if self._tracker is None else self._tracker.tracked
 
     @property
     def metrics_names(self) -> list[str]:
-        """``["loss", <metric names>]``: the order of ``evaluate``'s list result."""
+        """``["loss", <metric names>, <output>_loss...]``: the order ``evaluate``'s list result follows."""
         return [m.name for m in self.metrics]
 
     def reset_metrics(self) -> None:
@@ -185,7 +198,10 @@ class Trainer:
         Args:
             x: images ``(N, H, W, C)`` (NumPy or torch, any dtype: uint8 is
                 cast per batch), or a dataset yielding ``(x_batch, y_batch)``.
-            y: labels (not with a dataset).
+                A model with several inputs takes a list (one array per
+                input) or a dict by ``Input`` name, in arrays and batches.
+            y: labels (not with a dataset); with several outputs a list (one
+                array per output) or a dict by output-layer name.
             batch_size: samples per step (32; not with a dataset).
             epochs: the index of the last epoch (training runs ``initial_epoch..epochs-1``).
             verbose: ``"auto"``, 0, 1 or 2 (see ``progress.py``).
@@ -203,11 +219,13 @@ class Trainer:
             device: ``None``/``"auto"`` (a CUDA GPU when available), ``"cpu"``,
                 ``"cuda"``, ``"cuda:1"``...; the model moves there.
             sample_weight: one weight per training sample (arrays only; a
-                dataset may yield ``(x, y, sample_weight)`` batches). As in
-                Keras, it weighs the loss, not the compiled metrics.
+                dataset may yield ``(x, y, sample_weight)`` batches); with
+                several outputs one array for all or a list, one per output.
+                As in Keras, it weighs the loss and the ``weighted_metrics``,
+                not the other compiled metrics.
             class_weight: ``{class_id: weight}``: each sample's loss is
                 weighed by its label's class (1 for classes not listed),
-                times its ``sample_weight``.
+                times its ``sample_weight`` (models with one output only).
 
         Returns:
             ``History``: ``history.history["loss"]``, ``["val_accuracy"]``, ...
@@ -217,19 +235,21 @@ class Trainer:
         """
         self._require_compiled("fit")
         verbose = resolve_verbose(verbose)
-        batch_size = _positive_or_none("batch_size", batch_size)
-        steps_per_epoch = _positive_or_none("steps_per_epoch", steps_per_epoch)
-        validation_steps = _positive_or_none("validation_steps", validation_steps)
-        validation_batch_size = _positive_or_none("validation_batch_size", validation_batch_size)
-        _non_negative_int("epochs", epochs)
-        _non_negative_int("initial_epoch", initial_epoch)
+        batch_size = positive_or_none("batch_size", batch_size)
+        steps_per_epoch = positive_or_none("steps_per_epoch", steps_per_epoch)
+        validation_steps = positive_or_none("validation_steps", validation_steps)
+        validation_batch_size = positive_or_none("validation_batch_size", validation_batch_size)
+        non_negative_int("epochs", epochs)
+        non_negative_int("initial_epoch", initial_epoch)
         if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
             raise ValueError(f"`validation_split` must be in [0, 1). Received: validation_split={validation_split!r}")
-        validate_at = _validation_epochs(validation_freq)
+        validate_at = validation_epochs(validation_freq)
         target = resolve_device(device, self.device)
 
+        if class_weight is not None and len(self._io.outputs) > 1:  # type: ignore[union-attr]
+            raise ValueError("`class_weight` is only supported for Models with a single output.")
         # On the device from the start: a captured step must not copy from the host.
-        self._class_weights = _class_weight_table(class_weight, sample_weight, target)
+        self._class_weights = class_weight_table(class_weight, sample_weight, target)
         train, val = self._weighted_inputs(x, y, sample_weight, "x"), None
         if validation_data is not None:
             val = self._weighted_inputs(*unpack_weighted(validation_data, "validation_data"), "validation_data")
@@ -255,7 +275,7 @@ class Trainer:
         progress = ProgressBar(verbose)
         logs: Logs = {}
         total_steps = None if train_batches.steps is None else train_batches.steps * max(0, epochs - initial_epoch)
-        train_step = distributed.train_step(self, train_batches) or self._train_step
+        train_step = distributed.train_step(self, train_batches) or self._step("train")
         step_fn = self._captured(train_step, total_steps, self.optimizer, tracker)
         try:
             with self._mode(training=True):
@@ -283,36 +303,8 @@ class Trainer:
         finally:
             progress.close()
             self._train_batches, self._class_weights = None, None
-            _close(step_fn)
+            close_step(step_fn)
         return self.history  # type: ignore[return-value]
-
-    def _train_step(self, x: torch.Tensor, y: torch.Tensor, sample_weight: torch.Tensor | None = None) -> None:
-        y_pred = self(x)  # type: ignore[operator]
-        if self._class_weights is not None:  # fit's class_weight weighs training batches only, as in Keras
-            by_class = _class_weights_of(self._class_weights, y)
-            sample_weight = by_class if sample_weight is None else sample_weight * by_class
-        loss = self._compute_loss(y, y_pred, sample_weight)
-        if self._updates_weights:
-            self.optimizer.zero_grad(set_to_none=True)  # type: ignore[union-attr]
-            loss.backward()
-            self.optimizer.step()  # type: ignore[union-attr]
-        self._tracker.update(loss.detach(), y, y_pred.detach())  # type: ignore[union-attr]
-
-    def _test_step(self, x: torch.Tensor, y: torch.Tensor, sample_weight: torch.Tensor | None = None) -> None:
-        y_pred = self(x)  # type: ignore[operator]
-        self._tracker.update(self._compute_loss(y, y_pred, sample_weight), y, y_pred)  # type: ignore[union-attr]
-
-    def _compute_loss(self, y: torch.Tensor, y_pred: torch.Tensor, sample_weight: torch.Tensor | None) -> torch.Tensor:
-        """The compiled loss (weighted by ``sample_weight``), plus the layers' penalties, as Keras's ``compute_loss``."""
-        if sample_weight is None:
-            loss = self._loss_fn(y, y_pred)  # type: ignore[misc]
-        else:
-            loss = self._loss_fn(y, y_pred, sample_weight=sample_weight)  # type: ignore[misc]
-        penalties = self.losses  # the regularizers' terms and `add_loss` terms of the call that made y_pred
-        if penalties:
-            # Keras sums [loss, *penalties] in one reduction (`ops.sum(losses)`), each penalty summed to a scalar.
-            loss = torch.stack([loss, *(p.to(loss.dtype).sum() for p in penalties)]).sum()
-        return loss
 
     def _run_batches(self, batches: Batches, step_fn: Callable[..., None], callback_list: CallbackList,
                      progress: ProgressBar, hook: str, logs: Callable[[], dict[str, Any]],
@@ -358,11 +350,11 @@ class Trainer:
         """
         self._require_compiled("evaluate")
         verbose = resolve_verbose(verbose)
-        batch_size = _positive_or_none("batch_size", batch_size)
+        batch_size = positive_or_none("batch_size", batch_size)
         target = resolve_device(device, self.device)
         data = self._weighted_inputs(x, y, sample_weight, "x")
         self._move_to(target)
-        batches = self._batches(data, target, batch_size, False, _positive_or_none("steps", steps))
+        batches = self._batches(data, target, batch_size, False, positive_or_none("steps", steps))
         callback_list = CallbackList(callbacks, self, {"verbose": verbose, "epochs": 1, "steps": batches.steps})
         progress = ProgressBar(verbose)
         try:
@@ -375,13 +367,13 @@ class Trainer:
         tracker = self._tracker
         tracker.reset()  # type: ignore[union-attr]
         callback_list.call("on_test_begin", None)
-        step_fn = self._captured(self._test_step, batches.steps, None, tracker)
+        step_fn = self._captured(self._step("test"), batches.steps, None, tracker)
         try:
             with self._mode(training=False), torch.inference_mode():
                 steps = self._run_batches(batches, step_fn, callback_list, progress, "test",
                                           tracker.result)  # type: ignore[union-attr]
         finally:
-            _close(step_fn)
+            close_step(step_fn)
         logs = tracker.result()  # type: ignore[union-attr]
         progress.finish(steps, logs)
         callback_list.call("on_test_end", logs)
@@ -393,107 +385,7 @@ class Trainer:
         values = [logs[n] for n in names] + [logs[k] for k in sorted(logs) if k not in names]
         return values[0] if len(values) == 1 else values
 
-    # -------------------------------------------------------------- predict
-    def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto", steps: int | None = None,
-                callbacks: list[Callback] | None = None, device: Any = None) -> np.ndarray:
-        """The model's outputs for ``x`` (arrays, or a dataset whose batches are ``x`` or ``(x, y)``), as NumPy.
-
-        Example:
-            >>> import numpy as np
-            >>> from convlens import Sequential, layers
-            >>> model = Sequential([layers.Input((3,)), layers.Dense(2)])
-            >>> model.predict(np.zeros((5, 3)), verbose=0).shape
-            (5, 2)
-        """
-        verbose = resolve_verbose(verbose)
-        batch_size = _positive_or_none("batch_size", batch_size)
-        target = resolve_device(device, self.device)
-        if is_array(x) and np.ndim(x) > 1 and len(x) == 0:
-            # No samples, no outputs: the model's empty output, of the right shape (Keras means the same, though
-            # its own predict fails on it); evaluate still refuses, as a loss over no samples is undefined.
-            self._move_to(target)
-            empty = conform_input(as_tensor(x, "x"), expected_input_shape(self), self.name).to(target)
-            with self._mode(training=False), torch.inference_mode():
-                return _concatenate([self(empty)])  # type: ignore[operator]
-        data = self._inputs(x, None, "x", need_y=False)
-        self._move_to(target)
-        batches = self._batches(data, target, batch_size, False, _positive_or_none("steps", steps))
-        callback_list = CallbackList(callbacks, self, {"verbose": verbose, "epochs": 1, "steps": batches.steps})
-        progress = ProgressBar(verbose)
-        outputs: list[torch.Tensor] = []
-        forward = self._captured(lambda x, *labels: self(x), batches.steps)  # type: ignore[operator]
-        try:
-            callback_list.call("on_predict_begin", None)
-            with self._mode(training=False), torch.inference_mode():
-                steps = self._run_batches(batches, lambda *batch: outputs.append(forward(*batch)), callback_list,
-                                          progress, "predict", lambda: {"outputs": outputs[-1]}, dict)
-            progress.finish(steps, {})
-            callback_list.call("on_predict_end", None)
-        finally:
-            progress.close()
-            _close(forward)
-        if distributed.active() is not None:  # data parallel: every rank's outputs, in global order
-            return distributed.gather_outputs(torch.cat(outputs), batches).cpu().numpy()
-        return _concatenate(outputs)  # one transfer per output
-
-    # ------------------------------------------------------- single batches
-    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: dict[int, float] | None = None,
-                       return_dict: bool = False) -> float | list[float] | Logs:
-        """One training step on one batch; returns that batch's loss/metrics (the metrics are reset first, as in Keras).
-
-        ``sample_weight`` and ``class_weight`` weigh the batch's loss as in ``fit``.
-
-        Example:
-            >>> import numpy as np
-            >>> from convlens import Sequential, layers
-            >>> model = Sequential([layers.Input((2,)), layers.Dense(1)])
-            >>> model.compile(optimizer="sgd", loss="mse")
-            >>> isinstance(model.train_on_batch(np.ones((4, 2)), np.zeros((4, 1))), float)
-            True
-        """
-        self._require_compiled("train_on_batch")
-        batch = self._batch_on_device(x, y, sample_weight)
-        self._build_optimizer()
-        self._class_weights = _class_weight_table(class_weight, sample_weight, batch[0].device)
-        self._tracker.reset()  # type: ignore[union-attr]
-        try:
-            with self._mode(training=True):
-                self._train_step(*batch)
-        finally:
-            self._class_weights = None
-        logs = self._tracker.result()  # type: ignore[union-attr]
-        return logs if return_dict else self._ordered(logs)
-
-    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
-                      return_dict: bool = False) -> float | list[float] | Logs:
-        """Loss and metrics of one batch in inference mode (the metrics are reset first, as in Keras)."""
-        self._require_compiled("test_on_batch")
-        batch = self._batch_on_device(x, y, sample_weight)
-        self._tracker.reset()  # type: ignore[union-attr]
-        with self._mode(training=False), torch.inference_mode():
-            self._test_step(*batch)
-        logs = self._tracker.result()  # type: ignore[union-attr]
-        return logs if return_dict else self._ordered(logs)
-
-    def predict_on_batch(self, x: Any) -> np.ndarray:
-        """The outputs for one batch, as NumPy."""
-        return self.predict(x, batch_size=len(x), verbose=0)
-
-    def _batch_on_device(self, x: Any, y: Any, sample_weight: Any = None) -> tuple[torch.Tensor, ...]:
-        if not is_array(x):
-            raise TypeError(f"*_on_batch() takes one batch of arrays; received {type(x).__name__}.")
-        batch = self._weighted_inputs(x, y, sample_weight, "x")
-        self._move_to(resolve_device(None, self.device))
-        return tuple(t.to(self.device) for t in batch)  # type: ignore[union-attr]
-
     # -------------------------------------------------------------- helpers
-    def _captured(self, step: Callable[..., Any], steps: int | None, optimizer: Any = None,
-                  tracker: metrics_lib.CompiledMetrics | None = None) -> Callable[..., Any]:
-        """``step`` (run ``steps`` times) replayed from a CUDA graph where that pays (``graphs.py``), else ``step``."""
-        if self._eager_only or graphs_unavailable(self.device, optimizer, steps) is not None:  # type: ignore[attr-defined]
-            return step
-        return CapturedStep(step, self, optimizer, tracker)  # type: ignore[arg-type]
-
     @contextlib.contextmanager
     def _mode(self, training: bool) -> Iterator[None]:
         """Training or inference mode for the duration, then back (layers rest in inference mode, as in Keras)."""
@@ -507,155 +399,5 @@ class Trainer:
     def _require_compiled(self, method: str) -> None:
         if not self.compiled:
             raise ValueError(f"You must call `compile()` before calling `{method}()`.")
-        if self._loss_fn is None:
+        if self._compiled_loss is None or self._compiled_loss.empty:
             raise ValueError(f"No loss to compute: provide a `loss` argument in `compile()` before calling `{method}()`.")
-
-    def _inputs(self, x: Any, y: Any, name: str, need_y: bool = True) -> Any:
-        data = prepare_inputs(self, x, y, name, need_y)
-        if isinstance(data, tuple) and data[1] is not None:
-            self._check_sparse_labels(data[1])
-        return data
-
-    def _weighted_inputs(self, x: Any, y: Any, sample_weight: Any, name: str) -> Any:
-        """``_inputs``, with one weight per sample appended when ``sample_weight`` is given."""
-        data = self._inputs(x, y, name)
-        if sample_weight is None:
-            return data
-        if not isinstance(data, tuple):
-            raise ValueError("`sample_weight` is for arrays; a dataset yields (x, y, sample_weight) batches instead.")
-        weights = as_tensor(sample_weight, "sample_weight").float()
-        check_same_length(data[0], weights)
-        return (*data, weights)
-
-    def _check_sparse_labels(self, y: torch.Tensor) -> None:
-        # Out-of-range class ids would fail deep inside the loss (on a GPU as a
-        # device-side assert that ends the process); one check of the whole
-        # array up front gives a clear error instead.
-        loss_fn = self._loss_fn
-        if not (isinstance(loss_fn, losses_lib.LossFunctionWrapper) and loss_fn.fn is losses_lib.sparse_categorical_crossentropy):
-            return
-        try:
-            classes = self.output_shape[-1]  # type: ignore[attr-defined]
-        except (AttributeError, NotImplementedError):
-            return
-        if classes is None or y.numel() == 0:
-            return
-        low, high = int(y.min()), int(y.max())
-        if low < 0 or high >= classes:
-            raise ValueError(
-                f"Received a label value of {low if low < 0 else high} which is outside the valid range of "
-                f"[0, {classes}) for the model's {classes} outputs. Labels must be class ids 0..{classes - 1}."
-            )
-
-    def _batches(self, data: Any, device: torch.device, batch_size: int | None, shuffle: bool, steps: int | None,
-                 generator: torch.Generator | None = None) -> Batches:
-        expected = expected_input_shape(self)
-        batches = make_batches(data, device, batch_size, shuffle, steps, generator,
-                               conform=lambda x: conform_input(x, expected, self.name))  # type: ignore[attr-defined]
-        return distributed.shard(batches, self._tracker)  # data parallel: this process's slices, global metrics
-
-    def _move_to(self, device: torch.device) -> None:
-        """Move the model (and any optimizer state) to ``device``; on a CPU, keep freed memory for reuse."""
-        if device.type == "cpu":
-            retain_freed_memory()  # 18.2 -> 12.9 s per epoch of the MNIST convnet: see host_memory.py
-        if self.device == device:  # type: ignore[attr-defined]
-            return
-        self.to(device)  # type: ignore[attr-defined]
-        optimizer = self.optimizer
-        if optimizer is not None and getattr(optimizer, "state", None):
-            # load_state_dict places each state tensor next to its weight.
-            optimizer.load_state_dict(optimizer.state_dict())
-
-    def _build_optimizer(self) -> None:
-        """Bind a convlens optimizer to the trainable weights; check that a bound one holds this model's."""
-        optimizer = self.optimizer
-        if isinstance(optimizer, optimizers_lib.Optimizer) and not optimizer.built:
-            trainable = {id(w) for w in getattr(self, "trainable_weights", self.parameters())}
-            params = [p for p in self.parameters() if p.requires_grad and id(p) in trainable]  # type: ignore[attr-defined]
-            # Without trainable weights the step computes the loss only, as in Keras (see _train_step).
-            self._updates_weights = bool(params)
-            if params:
-                optimizer.build(params)
-                # What Keras keeps on each variable: its constraint, and its name (for exclude_from_weight_decay).
-                optimizer.constraints = [(w, project) for w, project in self.constrained_weights()
-                                         if id(w) in trainable]
-                optimizer.variable_names = _weight_names(self)
-            return
-        own = {id(p) for p in self.parameters()}  # type: ignore[attr-defined]
-        if any(id(p) not in own for group in optimizer.param_groups for p in group["params"]):  # type: ignore[union-attr]
-            raise ValueError(
-                f"The optimizer passed to compile() updates weights that are not model '{self.name}''s "  # type: ignore[attr-defined]
-                "(it was built for another model). Give each model its own optimizer."
-            )
-
-
-def _weight_names(model: Any) -> dict[int, str]:
-    """Keras's name of each of the model's weights (``"kernel"``, ``"bias"``), by the weight's ``id``."""
-    return {id(getattr(layer, spec.attr)): spec.keras_name for layer in model.modules()
-            for spec in getattr(layer, "_weight_specs", ())}
-
-
-def _class_weight_table(class_weight: dict[int, float] | None, sample_weight: Any,
-                        device: torch.device) -> torch.Tensor | None:
-    """``{class_id: weight}`` as a lookup tensor (1 for the classes not listed), as Keras's ``class_weight``."""
-    if class_weight is None:
-        return None
-    if sample_weight is not None:
-        raise ValueError("Arguments `sample_weight` and `class_weight` cannot be specified at the same time.")
-    if not isinstance(class_weight, dict) or not class_weight:
-        raise ValueError(f"`class_weight` must be a dict {{class_id: weight}}. Received: class_weight={class_weight!r}")
-    bad = [k for k in class_weight if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0]
-    if bad:
-        raise ValueError(f"`class_weight` keys must be non-negative class ids. Received: {bad}")
-    table = torch.ones(max(class_weight) + 1)
-    for class_id, weight in class_weight.items():
-        table[int(class_id)] = float(weight)
-    return table.to(device)
-
-
-def _class_weights_of(table: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Each sample's class weight: one-hot labels by their argmax, (N, 1) labels squeezed, as Keras does."""
-    if y.ndim > 1 and y.shape[-1] > 1:
-        y = y.argmax(dim=-1)
-    elif y.ndim > 1:
-        y = y.squeeze(-1)
-    ids = y.long().clamp(0, table.numel() - 1)
-    return torch.where(y.long() < table.numel(), table[ids], 1.0)
-
-
-def _close(step: Callable[..., Any]) -> None:
-    if isinstance(step, CapturedStep):
-        step.close()
-
-
-def _positive_or_none(name: str, value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"`{name}` must be a positive integer or None. Received: {name}={value!r}")
-    return int(value)
-
-
-def _non_negative_int(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"`{name}` must be a non-negative integer. Received: {name}={value!r}")
-
-
-def _validation_epochs(freq: int | Collection[int]) -> Callable[[int], bool]:
-    """``validation_freq`` as a test on the 0-based epoch: every n epochs, or the listed (1-based) ones."""
-    if isinstance(freq, (int, np.integer)) and not isinstance(freq, bool) and freq >= 1:
-        return lambda epoch: (epoch + 1) % int(freq) == 0
-    if isinstance(freq, Collection) and not isinstance(freq, str):
-        wanted = set(freq)
-        return lambda epoch: epoch + 1 in wanted
-    raise ValueError(f"`validation_freq` must be a positive integer or a list of epochs. Received: validation_freq={freq!r}")
-
-
-def _concatenate(outputs: list[Any]) -> Any:
-    """Per-batch outputs → NumPy, one transfer per output; several outputs keep their list/dict structure."""
-    first = outputs[0]
-    if isinstance(first, (list, tuple)):
-        return [_concatenate([batch[i] for batch in outputs]) for i in range(len(first))]
-    if isinstance(first, dict):
-        return {key: _concatenate([batch[key] for batch in outputs]) for key in first}
-    return torch.cat(outputs).cpu().numpy()

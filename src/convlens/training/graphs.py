@@ -42,8 +42,10 @@ from typing import Any, Callable
 
 import torch
 
+from . import metric_base
 from . import metrics as metrics_lib
-from .metrics import CompiledMetrics, Mean
+from .compiled_metrics import CompiledMetrics
+from .metrics import Mean
 from .optimizer import Optimizer
 
 __all__ = ["CapturedStep", "graphs_unavailable"]
@@ -142,8 +144,7 @@ class CapturedStep:
             self.optimizer.iterations += 1
         for metric, delta in zip(self._metrics(), self._count_deltas):
             metric.count += delta
-        output = self.static_output
-        return output.clone() if isinstance(output, torch.Tensor) else output
+        return _copy(self.static_output)
 
     def close(self) -> None:
         """Drop the graph and return the optimizer to host scalars (``iterations`` is already up to date)."""
@@ -190,7 +191,7 @@ class CapturedStep:
         graph.replay()
         self.graph, self.static, self.static_output, self._key = graph, static, output, self._current_key()
         self._count_deltas = [m.count - c for m, c in zip(metrics, counts)]
-        return output.clone() if isinstance(output, torch.Tensor) else output
+        return _copy(output)
 
     def _give_up(self, reason: str) -> None:
         self.failed = reason
@@ -200,7 +201,7 @@ class CapturedStep:
     def _metrics(self) -> list[Mean]:
         if self.tracker is None:
             return []
-        return [self.tracker.loss, *(self.tracker.metrics or [])]  # type: ignore[list-item]
+        return self.tracker.tracked  # type: ignore[return-value]
 
     def _current_key(self) -> tuple[Any, ...]:
         params = tuple((p.data_ptr(), p.requires_grad) for p in self.model.parameters())
@@ -208,7 +209,17 @@ class CapturedStep:
         return (self.optimizer.version if self.optimizer is not None else None), params, buffers
 
 
+def _copy(output: Any) -> Any:
+    """The captured output, copied (the next replay overwrites it); a model's several outputs each."""
+    if isinstance(output, torch.Tensor):
+        return output.clone()
+    if isinstance(output, (list, tuple)):
+        return [_copy(o) for o in output]
+    return output
+
+
 # The metrics' ``update_state`` methods whose only host-side effect is
 # ``count += n``, which a replay re-applies: convlens's own Mean family.
 _HOST_COUNT_ONLY = {cls.update_state for cls in vars(metrics_lib).values()
-                    if isinstance(cls, type) and issubclass(cls, Mean) and cls.__module__ == metrics_lib.__name__}
+                    if isinstance(cls, type) and issubclass(cls, Mean)
+                    and cls.__module__ in (metrics_lib.__name__, metric_base.__name__)}
