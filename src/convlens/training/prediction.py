@@ -14,7 +14,7 @@ import torch
 
 from ..distribution import engine_hooks as distributed
 from .callback import Callback, CallbackList
-from .data import as_tensor, conform_input, expected_input_shape, is_array, resolve_device
+from .data import as_tensor, conform_input, expected_input_shape, resolve_device
 from .fit_arguments import positive_or_none
 from .progress import ProgressBar, resolve_verbose
 from .steps import close_step
@@ -42,7 +42,7 @@ class Prediction:
         verbose = resolve_verbose(verbose)
         batch_size = positive_or_none("batch_size", batch_size)
         target = resolve_device(device, self.device)
-        if is_array(x) and np.ndim(x) > 1 and len(x) == 0:
+        if isinstance(x, (np.ndarray, torch.Tensor)) and x.ndim > 1 and len(x) == 0:
             # No samples, no outputs: the model's empty output, of the right shape (Keras means the same, though
             # its own predict fails on it); evaluate still refuses, as a loss over no samples is undefined.
             self._move_to(target)
