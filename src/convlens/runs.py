@@ -262,15 +262,18 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
     if extra_callbacks is not None:
         callbacks += extra_callbacks(data, out)
     start = time.perf_counter()
-    if "train_ds" in data:
-        history = model.fit(data["train_ds"], epochs=config.epochs, validation_data=data["val_ds"],
-                            callbacks=callbacks, verbose=verbose, device=config.device)
-        test_loss, test_accuracy = model.evaluate(data["val_ds"], verbose=0)
-    else:
-        history = model.fit(data["x_train"], data["y_train"], batch_size=config.batch_size, epochs=config.epochs,
-                            validation_split=config.validation_split, callbacks=callbacks, verbose=verbose,
-                            device=config.device)
-        test_loss, test_accuracy = model.evaluate(data["x_test"], data["y_test"], batch_size=1024, verbose=0)
+    try:
+        if "train_ds" in data:
+            history = model.fit(data["train_ds"], epochs=config.epochs, validation_data=data["val_ds"],
+                                callbacks=callbacks, verbose=verbose, device=config.device)
+            test_loss, test_accuracy = model.evaluate(data["val_ds"], verbose=0)
+        else:
+            history = model.fit(data["x_train"], data["y_train"], batch_size=config.batch_size,
+                                epochs=config.epochs, validation_split=config.validation_split, callbacks=callbacks,
+                                verbose=verbose, device=config.device)
+            test_loss, test_accuracy = model.evaluate(data["x_test"], data["y_test"], batch_size=1024, verbose=0)
+    finally:
+        callbacks[0].on_train_end()  # metrics.csv is closed even when training stops on an error (a full disk)
     train_seconds = time.perf_counter() - start
     epochs = f"{config.epochs} epoch{'s' if config.epochs != 1 else ''}"
     split = data["scored_on"]
