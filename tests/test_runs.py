@@ -16,6 +16,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -131,3 +132,32 @@ def test_read_only_run_folder_is_a_clean_error(tmp_path):
         (tmp_path / "locked").chmod(0o700)
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
     assert str(parent) in result.output and ("permission denied" in result.output or "not permitted" in result.output)
+
+
+def test_run_json_records_the_image_size_the_run_had(finished):
+    # --image-size resizes folder images; MNIST's digits stay 28 x 28, and run.json says so.
+    record = json.loads((finished / "run.json").read_text())
+    assert record["config"]["image_size"] == [28, 28]
+    assert record["results"]["scored_on"] == "test" and "test_accuracy" in record["results"]
+
+
+def test_a_folder_run_reports_its_validation_score_as_such(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for cls, level in (("dark", 40), ("light", 210)):
+        (tmp_path / "data" / cls).mkdir(parents=True)
+        for k in range(10):
+            pixels = np.clip(level + rng.integers(-20, 20, (12, 12, 3)), 0, 255).astype(np.uint8)
+            Image.fromarray(pixels).save(tmp_path / "data" / cls / f"{k}.png")
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["train", "--data", str(tmp_path / "data"), "--model", "tinyvgg",
+                                       "--image-size", "16", "16", "--epochs", "1", "--batch-size", "8",
+                                       "--validation-split", "0.25", "--no-pictures", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Validation accuracy: " in result.output and "Test accuracy" not in result.output
+    assert "for validation (the score; a folder has no separate test set)" in result.output
+    record = json.loads((out / "run.json").read_text())
+    results = record["results"]
+    assert results["scored_on"] == "validation" and "test_accuracy" not in results
+    assert 0 <= results["validation_accuracy"] <= 1 and record["config"]["image_size"] == [16, 16]

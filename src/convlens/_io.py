@@ -33,11 +33,34 @@ def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        raise_naming(error, target)
         raise
     _fsync_folder(target.parent)
+
+
+def raise_naming(error: BaseException, path: str | os.PathLike) -> None:
+    """Re-raise a failed write as the OSError behind it, naming ``path``; return if there is none.
+
+    A full disk surfaces as an OSError without a file name, or wrapped by the
+    writer (``torch.save`` raises RuntimeError with the OSError as its
+    context); either way the user should read which file could not be written.
+
+    Example:
+        >>> try:
+        ...     raise_naming(OSError(28, "No space left on device"), "/runs/x/model.keras")
+        ... except OSError as error:
+        ...     error.filename, error.errno
+        ('/runs/x/model.keras', 28)
+    """
+    cause: BaseException | None = error
+    while cause is not None and not isinstance(cause, OSError):
+        cause = cause.__cause__ or cause.__context__
+    if cause is None or cause.errno is None:
+        return
+    raise OSError(cause.errno, cause.strerror or str(cause), os.fspath(path)) from error
 
 
 def _fsync_folder(folder: Path) -> None:

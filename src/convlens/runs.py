@@ -45,7 +45,8 @@ class RunConfig:
     seed: int = 0  # seeds weights, shuffling and dropout: the same seed repeats a CPU run exactly
     device: str = "auto"  # auto (a CUDA GPU when present) | cpu | cuda | cuda:N
     validation_split: float = 0.1  # the last fraction of the training set, held out for val_ metrics
-    image_size: tuple[int, int] = (180, 180)  # (height, width) images are resized to, for folder data
+    # (height, width) folder images are resized to; a run records the size its images had (28 x 28 for MNIST)
+    image_size: tuple[int, int] = (180, 180)
     sample: bool = False  # use the MNIST sample shipped with convlens even when the full set is found
     pictures: bool = True  # draw curves, confusion matrix, filters and feature maps into the run folder
     recipe: str | None = None  # a named recipe (convlens.recipes.RECIPES) fixing model, batch, epochs and schedule
@@ -65,7 +66,12 @@ class RunConfig:
 
 @dataclass
 class RunResult:
-    """What a finished run reports."""
+    """What a finished run reports.
+
+    ``test_loss`` and ``test_accuracy`` are the final score on the split named
+    by ``scored_on``: ``"test"`` for the built-in sets (MNIST, Fashion-MNIST, CIFAR-10), ``"validation"``
+    for a folder of images (which has no separate test set).
+    """
 
     out: Path
     test_loss: float
@@ -73,6 +79,7 @@ class RunResult:
     train_seconds: float
     history: dict[str, list[float]] = field(default_factory=dict)
     data_message: str = ""
+    scored_on: str = "test"
 
 
 def _load_data(config: RunConfig, log: Callable[[str], None]) -> dict[str, Any]:
@@ -98,7 +105,7 @@ def _load_data(config: RunConfig, log: Callable[[str], None]) -> dict[str, Any]:
             "x_train": x_train, "y_train": y_train.reshape(-1),  # CIFAR's labels are (N, 1), as in Keras
             "x_test": x_test, "y_test": y_test.reshape(-1),
             "input_shape": x_train.shape[1:], "class_names": names, "message": message,
-            "sample": is_sample,
+            "sample": is_sample, "scored_on": "test",
         }
     folder = Path(config.data)
     if not folder.is_dir():
@@ -109,10 +116,11 @@ def _load_data(config: RunConfig, log: Callable[[str], None]) -> dict[str, Any]:
     train, val = datasets.image_dataset_from_directory(
         folder, validation_split=config.validation_split or 0.2, subset="both", seed=config.seed,
         image_size=config.image_size, batch_size=config.batch_size)
-    message = f"Using images from {folder}: {len(train.file_paths)} for training, {len(val.file_paths)} for testing."
+    message = (f"Using images from {folder}: {len(train.file_paths)} for training, {len(val.file_paths)} for "
+               "validation (the score; a folder has no separate test set).")
     log(message)
     return {"train_ds": train, "val_ds": val, "input_shape": (*config.image_size, 3),
-            "class_names": list(train.class_names), "message": message, "sample": False}
+            "class_names": list(train.class_names), "message": message, "sample": False, "scored_on": "validation"}
 
 
 def build_model(name: str, input_shape: tuple[int, ...], num_classes: int, **options: Any):
@@ -216,6 +224,8 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
     data = _load_data(config, log)
     if config.data == "mnist":  # the shipped sample stands in for the full set when that is missing: say so
         config = dataclasses.replace(config, sample=bool(data["sample"]))
+    # The run records the size its images had: --image-size applies to folders, MNIST's digits are 28 x 28.
+    config = dataclasses.replace(config, image_size=tuple(data["input_shape"][:2]))
     class_names = data["class_names"]
     recipe = None
     if config.recipe is not None:
@@ -255,28 +265,33 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
     if extra_callbacks is not None:
         callbacks += extra_callbacks(data, out)
     start = time.perf_counter()
-    if "train_ds" in data:
-        history = model.fit(data["train_ds"], epochs=config.epochs, validation_data=data["val_ds"],
-                            callbacks=callbacks, verbose=verbose, device=config.device)
-        test_loss, test_accuracy = model.evaluate(data["val_ds"], verbose=0)
-    else:
-        history = model.fit(data["x_train"], data["y_train"], batch_size=config.batch_size, epochs=config.epochs,
-                            validation_split=config.validation_split, callbacks=callbacks, verbose=verbose,
-                            device=config.device)
-        test_loss, test_accuracy = model.evaluate(data["x_test"], data["y_test"], batch_size=1024, verbose=0)
+    try:
+        if "train_ds" in data:
+            history = model.fit(data["train_ds"], epochs=config.epochs, validation_data=data["val_ds"],
+                                callbacks=callbacks, verbose=verbose, device=config.device)
+            test_loss, test_accuracy = model.evaluate(data["val_ds"], verbose=0)
+        else:
+            history = model.fit(data["x_train"], data["y_train"], batch_size=config.batch_size,
+                                epochs=config.epochs, validation_split=config.validation_split, callbacks=callbacks,
+                                verbose=verbose, device=config.device)
+            test_loss, test_accuracy = model.evaluate(data["x_test"], data["y_test"], batch_size=1024, verbose=0)
+    finally:
+        callbacks[0].on_train_end()  # metrics.csv is closed even when training stops on an error (a full disk)
     train_seconds = time.perf_counter() - start
     epochs = f"{config.epochs} epoch{'s' if config.epochs != 1 else ''}"
-    log(f"Test accuracy: {test_accuracy:.4f} (loss {test_loss:.4f}) after {epochs} in {train_seconds:.1f} s.")
+    split = data["scored_on"]
+    log(f"{split.capitalize()} accuracy: {test_accuracy:.4f} (loss {test_loss:.4f}) after {epochs} in "
+        f"{train_seconds:.1f} s.")
 
     result = RunResult(out, float(test_loss), float(test_accuracy), train_seconds,
-                       {k: [float(v) for v in vs] for k, vs in history.history.items()}, data["message"])
+                       {k: [float(v) for v in vs] for k, vs in history.history.items()}, data["message"], split)
     if not writer:
         return result
     model.save(out / "model.keras")
     _write_summary(model, out / "summary.txt")
     atomic_write_text(out / "run.json", json.dumps({
         "config": dataclasses.asdict(config),
-        "results": {"test_loss": result.test_loss, "test_accuracy": result.test_accuracy,
+        "results": {f"{split}_loss": result.test_loss, f"{split}_accuracy": result.test_accuracy, "scored_on": split,
                     "train_seconds": round(train_seconds, 2), "data": data["message"], "sample": data["sample"],
                     "device": str(model.device)},
         "history": result.history}, indent=2))

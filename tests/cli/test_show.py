@@ -91,3 +91,60 @@ def test_confusion_on_the_mnist_test_set(tmp_path, small_model_file):
     assert (tmp_path / "confusion.png").exists() and (tmp_path / "misclassified.png").exists()
     wrong = run("tinyvgg", "-o", tmp_path / "v", "--data", "mnist", "--limit", "10")
     assert wrong.exit_code == 2 and "28×28 grayscale" in wrong.output
+
+
+@pytest.fixture
+def colour_photo(tmp_path):
+    """A 200×200 RGB picture with a dark background: neither its size nor its mode is the model's."""
+    pixels = np.random.default_rng(0).integers(0, 100, (200, 200, 3), dtype=np.uint8)
+    path = tmp_path / "photo.png"
+    Image.fromarray(pixels).save(path)
+    return path
+
+
+def test_show_names_the_real_input_and_every_conversion(tmp_path, small_model_file, colour_photo, monkeypatch):
+    from convlens import lens
+
+    titles = []
+    original = lens.plot_feature_maps
+
+    def spy(*args, **kwargs):
+        figure = original(*args, **kwargs)
+        titles.append(figure.subfigs[0]._suptitle.get_text())
+        return figure
+
+    monkeypatch.setattr(lens, "plot_feature_maps", spy)
+    result = run(small_model_file[0], colour_photo, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    line = "photo.png: 200×200 RGB, resized to 28×28, converted to grayscale"
+    assert f"Input: {line}." in result.output and "invert" not in result.output
+    assert titles == [f"{line} → model input 28×28×1"]
+
+
+@pytest.mark.parametrize("invert, inverted", [("auto", True), ("yes", True), ("no", False)])
+def test_show_and_predict_say_when_they_invert(tmp_path, small_model_file, digit_file, invert, inverted):
+    from convlens.cli import main
+
+    shown = run(small_model_file[0], digit_file, "-o", tmp_path / "out", "--invert", invert)
+    predicted = CliRunner().invoke(main, ["predict", str(small_model_file[0]), str(digit_file), "--invert", invert])
+    assert shown.exit_code == 0 and predicted.exit_code == 0, shown.output + predicted.output
+    said = "inverted to light-on-dark" + (" (its border is light)" if invert == "auto" else "")
+    assert (said in shown.output) == inverted and (said in predicted.output) == inverted
+    assert ("--invert no to keep it" in predicted.output) == inverted
+
+
+def test_inversion_changes_what_the_model_sees(small_model_file, digit_file):
+    from convlens.cli.common import image_for_model
+
+    auto = image_for_model(str(digit_file), (None, 28, 28, 1), "auto")
+    kept = image_for_model(str(digit_file), (None, 28, 28, 1), "no")
+    np.testing.assert_allclose(auto.pixels, 255.0 - kept.pixels)
+    assert auto.inverted and not kept.inverted and auto.source == "40×40 RGB"
+
+
+def test_invert_help_explains_each_choice():
+    from convlens.cli import main
+
+    for command in ("show", "predict"):
+        text = CliRunner().invoke(main, [command, "--help"]).output
+        assert "--invert [auto|yes|no]" in text and "dark-on-light" in text and "never" in text

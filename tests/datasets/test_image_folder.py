@@ -243,3 +243,29 @@ def test_symlink_loops_are_followed_once_and_fifos_skipped(tmp_path):
                                            shuffle=False, verbose=False)
     assert len(dataset.file_paths) == 6
     assert len({os.path.realpath(p) for p in dataset.file_paths}) == 6
+
+
+def test_a_folder_of_only_unreadable_files_is_an_error_naming_it(tmp_path, caplog):
+    from convlens.errors import FileFormatError
+
+    for k, cls in enumerate(["cat", "cat", "dog", "dog", "dog"]):
+        (tmp_path / cls).mkdir(exist_ok=True)
+        (tmp_path / cls / f"{k}.png").write_bytes(b"not a png at all")
+    ds = image_dataset_from_directory(tmp_path, image_size=(8, 8), batch_size=2, seed=0, verbose=False)
+    with caplog.at_level(logging.ERROR, logger="convlens"), pytest.raises(FileFormatError) as caught:
+        list(ds)
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path}: none of its 5 image files can be read; all 5 were skipped: ")
+    assert message.count("cannot identify image file") == 3 and message.endswith("; and 2 more.")
+    import re
+
+    assert len(re.findall(r"\.png \(", message)) == 3  # three files named, then the rest counted
+    assert re.search(r"skipped: (cat|dog)/\d\.png \(", message)  # each named from the folder
+
+
+def test_one_readable_file_is_enough_for_an_epoch(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "bad.png").write_bytes(b"nope")
+    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(tmp_path / "a" / "good.png")
+    ds = image_dataset_from_directory(tmp_path, image_size=(4, 4), batch_size=1, seed=0, verbose=False)
+    assert [x.shape for x, _ in ds] == [(1, 4, 4, 3)]

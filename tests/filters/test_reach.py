@@ -116,3 +116,11 @@ def test_the_work_limit_is_set_by_its_environment_variable(monkeypatch):
         filters.mean(IMAGE, size=5)
     monkeypatch.setenv("CONVLENS_MAX_FILTER_WORK", str(10 * 32 * 32))
     filters.mean(IMAGE, size=5)  # separable: 5 + 5 passes over 32 x 32 outputs
+
+
+@pytest.mark.parametrize("border", ["reflect", "ignore"])
+def test_a_nan_reaches_every_output_of_a_folded_median(border):
+    image = np.random.default_rng(4).random((4, 4))
+    image[1, 1] = np.nan
+    assert np.isnan(filters.median(image, size=21, border=border)).all()
+    assert np.isnan(filters.median(np.full((4, 4), np.nan), size=21, border=border)).all()

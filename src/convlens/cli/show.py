@@ -9,7 +9,7 @@ import click
 import numpy as np
 
 from .._io import atomic_write_text
-from .common import class_names_for, image_for_model, load_model_arg
+from .common import INVERT_HELP, class_names_for, image_for_model, load_model_arg
 
 DATASETS = ("mnist", "fashion-mnist")
 
@@ -30,8 +30,7 @@ DATASETS = ("mnist", "fashion-mnist")
 @click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
               help="With --data, use only the first N test images.")
 @click.option("--invert", type=click.Choice(["auto", "yes", "no"]), default="auto", show_default=True,
-              help="Grayscale IMAGE only: turn dark-on-light drawings into MNIST's light-on-dark; 'auto' does it "
-                   "when the image border is light.")
+              help=INVERT_HELP)
 @click.option("--svg", is_flag=True, help="Write every picture as SVG too.")
 def show_command(model_path: str, image_path: str | None, out_dir: str, layer_names: tuple[str, ...],
                  max_maps: int, data: str | None, limit: int | None, invert: str, svg: bool) -> None:
@@ -75,7 +74,11 @@ def show_command(model_path: str, image_path: str | None, out_dir: str, layer_na
         except ValueError:
             raise click.BadParameter(f"{data} images are 28×28 grayscale, but the model takes "
                                      f"{tuple(model.input_shape[1:])}.", param_hint="--data") from None
-    image = image_for_model(image_path, model.input_shape, invert) if image_path is not None else None
+    prepared = image_for_model(image_path, model.input_shape, invert) if image_path is not None else None
+    image = prepared.pixels if prepared is not None else None
+    if prepared is not None:
+        tip = "; pass --invert no to keep it as it is" if prepared.inverted else ""
+        click.echo(f"Input: {prepared.describe(image_path)}{tip}.")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if not Path(model_path).exists():
@@ -97,7 +100,8 @@ def show_command(model_path: str, image_path: str | None, out_dir: str, layer_na
     for i, layer in enumerate(convs):
         write(["filters"] * (i == 0) + [f"filters_{layer.name}"], lens.plot_filters, layer)
     if image is not None:
-        write(["feature_maps"], lens.plot_feature_maps, model, image, chosen, max_maps=max_maps)
+        write(["feature_maps"], lens.plot_feature_maps, model, image, chosen, max_maps=max_maps,
+              input_label=prepared.describe(image_path))
         if convs:
             names = class_names_for(model_path, _classes(model)) if Path(model_path).exists() else None
             write(["saliency"], lens.plot_saliency, model, image, class_names=names)

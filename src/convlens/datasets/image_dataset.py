@@ -144,7 +144,9 @@ class ImageFolderDataset(Dataset):
 
     A file that cannot be decoded is skipped with a warning naming it
     (logged once per file), so its batch is one image shorter; a batch
-    left empty is not yielded.
+    left empty is not yielded. An epoch in which no file at all could be
+    decoded raises ``FileFormatError`` naming the folder, how many files were
+    skipped and why (the first few), instead of yielding nothing.
 
     Args:
         file_paths: The image files.
@@ -269,16 +271,24 @@ class ImageFolderDataset(Dataset):
         ahead = self.prefetch_batches if self.batch_size else max(self.prefetch_batches, 2 * self.num_workers)
         pool = ThreadPoolExecutor(self.num_workers, thread_name_prefix="convlens-images")
         pending: deque[tuple[np.ndarray, list[Future]]] = deque()
+        failures: list[tuple[str, str]] = []
+        yielded = 0
         try:
             for batch in batches:
                 pending.append((batch, [pool.submit(self._load, int(i)) for i in batch]))
                 if len(pending) > ahead:
-                    yield from self._collate(*pending.popleft())
+                    for element in self._collate(*pending.popleft(), failures):
+                        yielded += 1
+                        yield element
             while pending:
-                yield from self._collate(*pending.popleft())
+                for element in self._collate(*pending.popleft(), failures):
+                    yielded += 1
+                    yield element
         finally:
             # Also runs when the consumer stops early: drop the queued work.
             pool.shutdown(wait=False, cancel_futures=True)
+        if not yielded and failures:
+            raise FileFormatError(_none_readable(self.file_paths, failures))
 
     def _epoch_order(self) -> np.ndarray:
         order = np.arange(len(self.file_paths))
@@ -297,13 +307,14 @@ class ImageFolderDataset(Dataset):
             return f"{type(exc).__name__}: {exc}"
         return _fit(pixels, self.image_size, self.interpolation, self.crop_to_aspect_ratio)
 
-    def _collate(self, batch: np.ndarray, futures: list[Future]) -> Iterator:
-        """Yield the batch's (x, y), or x alone; nothing if none of its files decoded."""
+    def _collate(self, batch: np.ndarray, futures: list[Future], failures: list[tuple[str, str]]) -> Iterator:
+        """Yield the batch's (x, y), or x alone; nothing if none of its files decoded (those go to ``failures``)."""
         images, keep = [], []
         for i, future in zip(batch, futures):
             result = future.result()
             if isinstance(result, str):
                 self._report(self.file_paths[i], result)
+                failures.append((self.file_paths[i], result))
                 continue
             images.append(result)
             keep.append(i)
@@ -329,3 +340,12 @@ class ImageFolderDataset(Dataset):
         if path not in self._reported:
             self._reported.add(path)
             logger.warning("Skipping unreadable image %s (%s)", path, error)
+
+
+def _none_readable(paths: list[str], failures: list[tuple[str, str]], shown: int = 3) -> str:
+    """The message for an epoch in which every file failed: the folder, the count, the first few and why."""
+    folder = os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in paths]) if paths else "."
+    first = "; ".join(f"{os.path.relpath(path, folder)} ({why})" for path, why in failures[:shown])
+    more = f"; and {len(failures) - shown} more" if len(failures) > shown else ""
+    return (f"{folder}: none of its {len(paths)} image files can be read; all {len(failures)} were skipped: "
+            f"{first}{more}.")

@@ -358,6 +358,8 @@ def _weighted_rank(values: torch.Tensor, weights: torch.Tensor, rank: torch.Tens
     ``p`` has few distinct values).
     """
     candidates = torch.unique(p[~p.isnan()])  # sorted
+    if candidates.numel() == 0:  # every pixel NaN: so is every median
+        return torch.full(values.shape[:-1], math.nan, dtype=p.dtype, device=p.device)
     lo = torch.zeros(values.shape[:-1], dtype=torch.long, device=p.device)
     hi = torch.full_like(lo, candidates.numel() - 1)
     while bool((lo < hi).any()):

@@ -55,7 +55,7 @@ def map_scale(maps: np.ndarray) -> tuple[float, float, str]:
 
 @styled
 def plot_feature_maps(model: Model, image: Any, layers: LayerRef | Iterable[LayerRef] | None = None,
-                      max_maps: int = 16) -> Figure:
+                      max_maps: int = 16, input_label: str | None = None) -> Figure:
     """The input image, then the first ``max_maps`` feature maps of each chosen layer.
 
     Args:
@@ -65,6 +65,9 @@ def plot_feature_maps(model: Model, image: Any, layers: LayerRef | Iterable[Laye
         layers: names or indices of layers with 4D outputs; default: every
             convolution and pooling layer (:func:`map_layers`).
         max_maps: maps shown per layer (the first ones, by channel index).
+        input_label: what the input section's title says the image was before
+            it became the model's input (e.g. ``"cat.png: 200×200 RGB,
+            resized to 28×28, converted to grayscale"``); default: its shape.
         save: path(s) ending in ``.png`` / ``.svg`` to write the figure to.
 
     Returns:
@@ -102,19 +105,19 @@ def plot_feature_maps(model: Model, image: Any, layers: LayerRef | Iterable[Laye
     heights = [1.6] + [0.55 + r * PANEL_INCHES for r in rows]
     fig = new_figure(1.4 + columns * PANEL_INCHES, sum(heights) + 0.5)
     sections = fig.subfigures(len(heights), 1, height_ratios=heights)
-    _input_section(sections[0], shown_input, model)
+    _input_section(sections[0], shown_input, model, input_label)
     for section, layer, n in zip(sections[1:], chosen, counts):
         _layer_section(section, layer, outputs[layer.name], n, columns)
     fig.suptitle(f"Feature maps of {model.name}")
     return fig
 
 
-def _input_section(section: SubFigure, image: np.ndarray, model: Model) -> None:
+def _input_section(section: SubFigure, image: np.ndarray, model: Model, label: str | None) -> None:
     section.set_label("input")
     ax = section.subplots()
     show_image(ax, image)
-    size = "×".join(str(d) for d in image.shape)
-    section.suptitle(f"input image {size} → model input {'×'.join(str(d) for d in model.input_shape[1:])}",
+    given = label or "input image " + "×".join(str(d) for d in image.shape)
+    section.suptitle(f"{given} → model input {'×'.join(str(d) for d in model.input_shape[1:])}",
                      fontsize=10, fontweight="normal")
 
 

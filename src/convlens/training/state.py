@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .._io import raise_naming
 from ..distribution import process_group
 from .callback import Callback, Logs
 
@@ -156,6 +157,9 @@ class TrainingState:
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(temporary, path)
+        except (OSError, RuntimeError) as error:  # a full disk: torch.save wraps the OSError in a RuntimeError
+            raise_naming(error, path)
+            raise
         finally:
             if os.path.exists(temporary):
                 os.remove(temporary)
