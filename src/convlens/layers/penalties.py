@@ -53,7 +53,7 @@ class Penalties:
     """
 
     _losses: list[torch.Tensor]
-    activity_regularizer: Any
+    activity_regularizer: Any = None
 
     def _call_with_losses(self, call: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """``call(self, *args, **kwargs)`` with Keras's bookkeeping of added losses around it."""
