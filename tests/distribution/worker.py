@@ -28,8 +28,10 @@ def data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def model() -> Sequential:
     torch.manual_seed(0)
-    net = Sequential([layers.Input((6, 6, 1)), layers.Conv2D(3, 3), layers.BatchNormalization(momentum=0.5),
-                      layers.Flatten(), layers.Dense(3, activation="softmax")])
+    # A regularizer, an activity regularizer and a constraint: each process adds its share of the penalties.
+    net = Sequential([layers.Input((6, 6, 1)), layers.Conv2D(3, 3, kernel_regularizer="l2", activity_regularizer="l1"),
+                      layers.BatchNormalization(momentum=0.5), layers.Flatten(),
+                      layers.Dense(3, activation="softmax", kernel_constraint="max_norm")])
     # SGD, not Adam: the Conv bias before BatchNormalization has a true gradient of 0, and Adam would blow its
     # float32 rounding noise (which differs with the reduction order) up to steps of the learning rate.
     net.compile(optimizer=optimizers.SGD(learning_rate=0.1, momentum=0.9), loss="sparse_categorical_crossentropy", metrics=["accuracy"])

@@ -53,6 +53,10 @@ CASES = {
     "adam amsgrad": dict(cls="Adam", learning_rate=0.01, amsgrad=True, clipvalue=0.5),
     "adagrad clipnorm": dict(cls="Adagrad", learning_rate=0.1, clipnorm=0.3),
     "nadam": dict(cls="Nadam", learning_rate=0.01),
+    "sgd accumulate 2": dict(cls="SGD", learning_rate=0.1, momentum=0.9, gradient_accumulation_steps=2),
+    "adam accumulate 2 ema": dict(cls="Adam", learning_rate=0.05, gradient_accumulation_steps=2, use_ema=True,
+                                  ema_momentum=0.6, weight_decay=0.1),
+    "nadam accumulate 3": dict(cls="Nadam", learning_rate=0.05, gradient_accumulation_steps=3, clipnorm=0.5),
 }
 
 
@@ -81,7 +85,9 @@ def test_variables_before_any_step_and_with_a_schedule():
     assert [tuple(v.shape) for v in ours.variables] == [tuple(v.shape) for v in theirs.variables]
 
 
-def test_fit_ends_with_the_moving_average_as_keras():
+@pytest.mark.parametrize("options", [dict(use_ema=True, ema_momentum=0.9),
+                                     dict(gradient_accumulation_steps=3, momentum=0.5)])
+def test_fit_with_ema_or_accumulation_as_keras(options):
     rng = np.random.default_rng(3)
     x, y = rng.normal(size=(32, 4)).astype("float32"), rng.normal(size=(32, 2)).astype("float32")
     # The constraint shows Keras's order: the average is taken of the weights before their constraint.
@@ -89,8 +95,9 @@ def test_fit_ends_with_the_moving_average_as_keras():
                               lib.layers.Dense(2)]) for lib in (keras, ck)]
     models[1].set_weights(models[0].get_weights())
     for model, lib in zip(models, (keras, ck)):
-        model.compile(optimizer=lib.optimizers.SGD(0.1, use_ema=True, ema_momentum=0.9), loss="mse")
+        model.compile(optimizer=lib.optimizers.SGD(0.1, **options), loss="mse")
         model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    assert int(models[1].optimizer.iterations) == int(keras.ops.convert_to_numpy(models[0].optimizer.iterations))
     for a, b in zip(models[1].get_weights(), models[0].get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
@@ -108,8 +115,10 @@ def test_invalid_options_raise_as_keras():
         optimizers.SGD(use_ema=True, ema_momentum=1.5)
     with pytest.raises(ValueError, match="`ema_overwrite_frequency` must be an integer >= 1"):
         optimizers.SGD(use_ema=True, ema_overwrite_frequency=0.5)
-    with pytest.raises(ValueError, match="gradient_accumulation_steps"):
-        optimizers.SGD(gradient_accumulation_steps=4)
+    with pytest.raises(ValueError, match="`gradient_accumulation_steps` must be an integer >= 2"):
+        optimizers.SGD(gradient_accumulation_steps=1)
+    with pytest.raises(ValueError, match="loss_scale_factor"):
+        optimizers.SGD(loss_scale_factor=128.0)
     opt = optimizers.SGD(use_ema=True).build([torch.nn.Parameter(torch.ones(1))])
     with pytest.raises(ValueError, match="The length of model variables"):
         opt.finalize_variable_values([])

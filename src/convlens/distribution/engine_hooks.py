@@ -85,6 +85,10 @@ def train_step(model: Any, batches: Any) -> Callable[..., None] | None:
             loss = model._loss_fn(y, y_pred)
             share = 1.0 if getattr(model._loss_fn, "reduction", None) == "sum" else rows / total
             scaled = loss * share
+            penalties = model.losses  # regularizers: this rank's share of them, so that the summed gradients hold each once
+            if penalties:
+                penalty = torch.stack([p.to(loss.dtype).sum() for p in penalties]).sum()
+                loss, scaled = loss + penalty, scaled + penalty * (rows / total)
         else:  # no rows here: a zero that still runs the backward's collectives (BatchNormalization's)
             loss = scaled = y_pred.sum() * 0.0
         model.optimizer.zero_grad(set_to_none=True)

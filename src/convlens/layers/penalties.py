@@ -15,7 +15,6 @@ While no layer holds an added term and no weight has a regularizer,
 from __future__ import annotations
 
 import functools
-import weakref
 from typing import TYPE_CHECKING, Any, Callable
 
 import torch
@@ -31,7 +30,9 @@ class _Tracking:
     """The process-wide bookkeeping behind ``losses`` (one instance)."""
 
     def __init__(self) -> None:
-        self.holders: weakref.WeakSet[Any] = weakref.WeakSet()  # layers holding add_loss terms
+        # Layers holding add_loss terms (a plain count, checked on every top-level call: a layer collected while
+        # holding some leaves it high, which costs a walk of the called model, never a wrong result).
+        self.holders = 0
         self.regularized = 0  # weights created with a regularizer
         self.depth = 0  # nesting of layer calls: depth 0 is a call that starts afresh
 
@@ -52,7 +53,7 @@ class Penalties:
     """
 
     _losses: list[torch.Tensor]
-    activity_regularizer: Any
+    activity_regularizer: Any = None
 
     def _call_with_losses(self, call: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """``call(self, *args, **kwargs)`` with Keras's bookkeeping of added losses around it."""
@@ -91,8 +92,9 @@ class Penalties:
             if not isinstance(x, torch.Tensor):
                 raise ValueError("`add_loss()` can only be called from inside `build()` or `call()`, on a tensor "
                                  f"input. Received invalid value: {x}")
+        if added and not self._losses:
+            _TRACKING.holders += 1
         self._losses.extend(added)
-        _TRACKING.holders.add(self)
 
     @property
     def losses(self) -> list[torch.Tensor]:
@@ -117,7 +119,7 @@ class Penalties:
         for module in self.modules():  # type: ignore[attr-defined]
             if isinstance(module, Penalties) and module._losses:
                 module._losses.clear()
-                _TRACKING.holders.discard(module)
+                _TRACKING.holders -= 1
 
     def constrained_weights(self) -> list[tuple[torch.Tensor, Projection]]:
         """Each trainable weight with a constraint (here and in sublayers), with its projection in torch layout.

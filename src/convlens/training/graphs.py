@@ -142,6 +142,7 @@ class CapturedStep:
         self.replays += 1
         if self.optimizer is not None:
             self.optimizer.iterations += 1
+            self.optimizer.steps_taken += 1
         for metric, delta in zip(self._metrics(), self._count_deltas):
             metric.count += delta
         return _copy(self.static_output)
@@ -171,7 +172,7 @@ class CapturedStep:
             return self.step(*batch)
         static = tuple(b.clone() for b in batch)
         counts = [m.count for m in metrics]
-        iterations = self.optimizer.iterations if self.optimizer is not None else 0
+        counters = (self.optimizer.iterations, self.optimizer.steps_taken) if self.optimizer is not None else (0, 0)
         if self.optimizer is not None:
             self.optimizer.sync_device_scalars()
         graph = torch.cuda.CUDAGraph()
@@ -182,7 +183,7 @@ class CapturedStep:
             for metric, count in zip(metrics, counts):
                 metric.count = count
             if self.optimizer is not None:
-                self.optimizer.iterations = iterations
+                self.optimizer.iterations, self.optimizer.steps_taken = counters
                 self.optimizer.zero_grad(set_to_none=True)
             self._give_up(f"{type(error).__name__}: {error}")
             return self.step(*batch)

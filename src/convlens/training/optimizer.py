@@ -94,8 +94,12 @@ class Optimizer(torch.optim.Optimizer):
         ema_momentum: ``m``, in [0, 1].
         ema_overwrite_frequency: with ``use_ema``, overwrite the weights with
             their average every this many updates (``None``: only at the end).
-        loss_scale_factor, gradient_accumulation_steps: Keras options accepted
-            at their default ``None`` only.
+        gradient_accumulation_steps: apply one update every this many steps
+            (>= 2), from the mean of their gradients; ``iterations`` counts
+            updates, as Keras's does. The steps between updates only add up
+            gradients (their weights' constraints and moving averages still
+            run, as in Keras). ``None``: update at every step.
+        loss_scale_factor: a Keras option accepted at its default ``None`` only.
         name: the optimizer name.
 
     Attributes:
@@ -139,11 +143,18 @@ class Optimizer(torch.optim.Optimizer):
         for key, value in given.items():
             check_non_negative(key, value)
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
-        for key, value in (("loss_scale_factor", loss_scale_factor),
-                           ("gradient_accumulation_steps", gradient_accumulation_steps)):
-            if value is not None:
-                raise ValueError(f"{type(self).__name__}: convlens supports `{key}` only at its Keras default None. "
-                                 f"Received: {key}={value!r}")
+        if loss_scale_factor is not None:
+            raise ValueError(f"{type(self).__name__}: convlens supports `loss_scale_factor` only at its Keras default "
+                             f"None. Received: loss_scale_factor={loss_scale_factor!r}")
+        if gradient_accumulation_steps is not None:
+            if isinstance(gradient_accumulation_steps, bool) or not isinstance(gradient_accumulation_steps, int) \
+                    or gradient_accumulation_steps < 2:
+                raise ValueError("`gradient_accumulation_steps` must be an integer >= 2. "
+                                 f"Received: gradient_accumulation_steps={gradient_accumulation_steps}")
+            self.supports_device_scalars = False  # whether a step updates is decided on the host
+        self.gradient_accumulation_steps = gradient_accumulation_steps
+        self.steps_taken = 0  # calls of step(): Keras's raw `_iterations` (differs from `iterations` with accumulation)
+        self.last_step_updated = False  # whether the last step() updated the weights (not only accumulated)
         self.use_ema = bool(use_ema)
         if use_ema:
             if isinstance(ema_momentum, bool) or not isinstance(ema_momentum, (int, float)) or not 0 <= ema_momentum <= 1:
@@ -261,11 +272,22 @@ class Optimizer(torch.optim.Optimizer):
             if not (device.step.is_cuda and torch.cuda.is_current_stream_capturing()):
                 self.sync_device_scalars()
             device.step.add_(1.0)
+        self.steps_taken += 1
+        accumulate = self.gradient_accumulation_steps
+        self.last_step_updated = not accumulate or self.steps_taken % accumulate == 0
         for i, group in enumerate(self.param_groups):
             params = [p for p in group["params"] if p.grad is not None]
             if not params:
                 continue
-            grads = self._clip([p.grad for p in params])
+            grads = [p.grad for p in params]
+            if accumulate:
+                sums = self._slots([self.state[p] for p in params], params, "gradient_accumulator")
+                if not self.last_step_updated:
+                    torch._foreach_add_(sums, grads)
+                    continue
+                grads = torch._foreach_div(torch._foreach_add(grads, sums), float(accumulate))  # (g + Σ) / steps
+                torch._foreach_zero_(sums)
+            grads = self._clip(grads)
             lr = self._scheduled_lr(group) if device is None else self._scheduled_device_lr(device, i)
             if self.weight_decay:
                 decayed = [p for p in params if self._use_weight_decay(p)]
@@ -278,7 +300,8 @@ class Optimizer(torch.optim.Optimizer):
         for weight, project in self.constraints:
             if weight.grad is not None:
                 weight.copy_(project(weight))
-        self.iterations += 1
+        if self.last_step_updated:
+            self.iterations += 1
         return loss
 
     # ------------------------------------------------------ weight decay
@@ -373,13 +396,14 @@ class Optimizer(torch.optim.Optimizer):
             >>> [tuple(v.shape) for v in opt.variables]
             [(), (), (3,), (3,)]
         """
-        values = [torch.tensor(self.iterations)]
+        values = [torch.tensor(self.steps_taken)]
         if self._schedule is None:
             values.append(torch.tensor(self.learning_rate, dtype=torch.float32))
         if not self.built:
             return values
         weights = self._weights()
-        groups = ([(("average", 0.0),)] if self.use_ema else []) + self._slot_groups()
+        groups = ([(("average", 0.0),)] if self.use_ema else []) \
+            + ([(("gradient_accumulator", 0.0),)] if self.gradient_accumulation_steps else []) + self._slot_groups()
         for group in groups:  # Keras interleaves the slots of one group weight by weight
             for p in weights:
                 for key, fill in group:
@@ -435,12 +459,13 @@ class Optimizer(torch.optim.Optimizer):
     def state_dict(self) -> dict[str, Any]:
         """PyTorch's optimizer state plus Keras's ``iterations`` counter."""
         self._require_built("state_dict")
-        return {**super().state_dict(), "iterations": self.iterations}
+        return {**super().state_dict(), "iterations": self.iterations, "steps_taken": self.steps_taken}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self._require_built("load_state_dict")
         state_dict = dict(state_dict)
         self.iterations = int(state_dict.pop("iterations", 0))
+        self.steps_taken = int(state_dict.pop("steps_taken", self.iterations))
         super().load_state_dict(state_dict)
         self._learning_rate = self.param_groups[0]["lr"]
         self.version += 1
@@ -459,7 +484,7 @@ class Optimizer(torch.optim.Optimizer):
             "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue,
             "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
             "ema_overwrite_frequency": self.ema_overwrite_frequency, "loss_scale_factor": None,
-            "gradient_accumulation_steps": None, **self._hyper,
+            "gradient_accumulation_steps": self.gradient_accumulation_steps, **self._hyper,
         }
 
     @classmethod

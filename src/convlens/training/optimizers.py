@@ -250,7 +250,8 @@ class Nadam(Optimizer):
 
     def step(self, closure: Any = None) -> Any:  # type: ignore[override]
         loss = super().step(closure)
-        self.u_product *= self.beta_1 * (1.0 - 0.5 * 0.96**self.iterations)
+        if self.last_step_updated:
+            self.u_product *= self.beta_1 * (1.0 - 0.5 * 0.96**self.iterations)
         return loss
 
     def state_dict(self) -> dict[str, Any]:
