@@ -1,6 +1,6 @@
 """Filters speed: convlens.filters against scipy.ndimage on a 2048 x 2048 float32 image.
 
-Result on a 2-core AMD EPYC (torch 2.13, 2 threads): convlens takes 0.03-0.22x
+Result on a 2-core AMD EPYC (torch 2.13, 2 threads): convlens took 0.03-0.22x
 scipy's time on every filter below (Gaussian sigma=2: 23 ms vs 107 ms); see
 bench/RESULTS.md, including how other load on the cores changes that.
 

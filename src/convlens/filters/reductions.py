@@ -26,9 +26,13 @@ from . import threads
 from .windows import Window
 
 # Output values per block of rows (see by_row_blocks). On a CPU a block keeps
-# its chain of passes in cache, but every block repeats every pass, and each
-# pass ends with the threads waiting for each other, which costs dearly when
-# other processes share the cores. Measured on 2048 x 2048 float32, 2 threads:
+# its chain of passes in cache, and each block runs whole on one thread of
+# threads.run_blocks, so no pass waits for another thread. A CPU image is cut
+# into at least _BLOCKS_PER_THREAD blocks per thread (of no fewer than
+# _CPU_MIN_BLOCK_VALUES values), so that a thread whose core is busy elsewhere
+# delays only a small share of the work. Measured before the pool, when every
+# pass was split over the threads and ended with them waiting for each other
+# (2048 x 2048 float32, 2 threads):
 # the sigma=2 Gaussian took 15 ms in blocks of 1 M values, 28 ms in blocks of
 # 128 K, 19 ms unblocked; the 5 x 5 median network, with its 25 live views,
 # 157 ms in blocks of 128 K, 236 ms at 512 K, 481 ms unblocked. On a GPU each
