@@ -116,3 +116,26 @@ def test_a_default_run_sets_the_rate_of_every_step(monkeypatch, tmp_path):
     steps = len(seen)
     expected = OneCycle(0.006, steps, 0.2)
     assert steps > 2 and seen == pytest.approx([expected.rate(s) for s in range(steps)])
+
+
+def test_a_recipe_with_a_whitened_stem_sets_it_from_the_training_images(monkeypatch, tmp_path):
+    import dataclasses
+
+    from convlens import recipes, runs
+    from convlens.training.whitening import patch_whitening_kernel
+
+    stemmed = dataclasses.replace(RECIPES["fast-cpu"], model_options={"filters": (4, 8, 8), "stem": "fixed"},
+                                  whiten_stem=True)
+    monkeypatch.setitem(recipes.RECIPES, "stemmed", stemmed)
+    seen = {}
+    fit = Sequential.fit
+
+    def spy(model, x, *args, **kwargs):
+        seen["stem"] = model.get_layer("stem").get_weights()[0]
+        seen["expected"] = patch_whitening_kernel(x[:1000], 4)
+        kwargs["steps_per_epoch"] = 2
+        return fit(model, x, *args, **kwargs)
+
+    monkeypatch.setattr(Sequential, "fit", spy)
+    runs.train(RunConfig(recipe="stemmed", sample=True, pictures=False, out=str(tmp_path / "run")), verbose=0)
+    np.testing.assert_array_equal(seen["stem"], seen["expected"])

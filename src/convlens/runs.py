@@ -238,6 +238,13 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
                 "multiply-adds per image.")
     model = build_model(config.model, tuple(data["input_shape"]), len(class_names),
                         **(recipe.model_options if recipe else {}))
+    if recipe is not None and recipe.whiten_stem:
+        if "x_train" not in data:
+            raise ValueError(f"--recipe {config.recipe}: whitens its first layer from in-memory images; use "
+                             f"--data {' or '.join(BUILTIN_DATA)}.")
+        from .training.whitening import whiten_stem
+
+        whiten_stem(model, data["x_train"])
     compile_for_classification(model, config.optimizer, config.lr, **(recipe.optimizer_options if recipe else {}))
     if writer:
         out.mkdir(parents=True, exist_ok=True)
