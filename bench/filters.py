@@ -1,10 +1,14 @@
 """Filters speed: convlens.filters against scipy.ndimage on a 2048 x 2048 float32 image.
 
-Result on a 2-core AMD EPYC (torch 2.13, 2 threads): convlens takes 0.03-0.22x
+Result on a 2-core AMD EPYC (torch 2.13, 2 threads): convlens took 0.03-0.22x
 scipy's time on every filter below (Gaussian sigma=2: 23 ms vs 107 ms); see
 bench/RESULTS.md, including how other load on the cores changes that.
 
-Run: ``PYTHONPATH=src python bench/filters.py [--size 2048] [--repeats 7]``
+Run: ``PYTHONPATH=src python bench/filters.py [--size 2048] [--repeats 7] [--busy]``
+
+``--busy`` times every pair twice: once as it is, once while a separate
+process spins on one core (the case where torch's per-pass thread barrier
+used to stall, bench/RESULTS.md), and prints both tables.
 
 Each pair runs alternately (ours, scipy, ours, ...) so that background load
 hits both alike, and the best time of each is reported; the ratio is
@@ -19,6 +23,7 @@ import argparse
 import os
 import platform
 import subprocess
+import sys
 import time
 
 import numpy as np
@@ -61,12 +66,36 @@ def cpu_name() -> str:
         return platform.processor() or "unknown CPU"
 
 
+class Spinner:
+    """A child process that keeps one core busy until the ``with`` block ends."""
+
+    def __enter__(self) -> "Spinner":
+        self.proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        time.sleep(0.5)  # let the scheduler see it running
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+def run_table(image: np.ndarray, repeats: int, title: str) -> None:
+    print(f"\n{title} (load average before: {os.getloadavg()[0]:.2f})")
+    print(f"| {'filter':<16} | {'convlens ms':>11} | {'scipy ms':>9} | {'ratio':>5} |")
+    print(f"|{'-' * 18}|{'-' * 13}|{'-' * 11}|{'-' * 7}|")
+    for name, ours, theirs in CASES:
+        t_ours, t_scipy = best_times(ours, theirs, image, repeats)
+        print(f"| {name:<16} | {t_ours * 1e3:>11.1f} | {t_scipy * 1e3:>9.1f} | {t_ours / t_scipy:>5.2f} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=2048, help="image side in pixels")
     parser.add_argument("--repeats", type=int, default=7, help="timed runs of each filter")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch threads (default: torch's own, one per core)")
+    parser.add_argument("--busy", action="store_true",
+                        help="also time every pair while another process keeps one core busy")
     args = parser.parse_args()
     if args.threads is not None:
         torch.set_num_threads(args.threads)
@@ -74,14 +103,10 @@ def main() -> None:
     image = np.random.default_rng(0).random((args.size, args.size), dtype=np.float32)
     print(f"{args.size}x{args.size} float32 | {cpu_name()} | torch {torch.__version__} "
           f"({torch.get_num_threads()} threads) | scipy {scipy.__version__} | best of {args.repeats}")
-    # torch's threads wait for each other after every pass, so other processes
-    # on the same cores slow convlens far more than single-threaded scipy.
-    print(f"load average before: {os.getloadavg()[0]:.2f}")
-    print(f"| {'filter':<16} | {'convlens ms':>11} | {'scipy ms':>9} | {'ratio':>5} |")
-    print(f"|{'-' * 18}|{'-' * 13}|{'-' * 11}|{'-' * 7}|")
-    for name, ours, theirs in CASES:
-        t_ours, t_scipy = best_times(ours, theirs, image, args.repeats)
-        print(f"| {name:<16} | {t_ours * 1e3:>11.1f} | {t_scipy * 1e3:>9.1f} | {t_ours / t_scipy:>5.2f} |")
+    run_table(image, args.repeats, "as the machine is")
+    if args.busy:
+        with Spinner():
+            run_table(image, args.repeats, "one core kept busy by another process")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -35,6 +35,10 @@ def run_recipe(recipe, x, y, xt, yt, device: str, seed: int) -> tuple[float, flo
     start = time.perf_counter()
     set_random_seed(seed)
     model = zoo.create(recipe.model, **recipe.model_options)
+    if recipe.whiten_stem:  # the first layer's fixed filters come from the training images: timed, as part of the run
+        from convlens.training.whitening import whiten_stem
+
+        whiten_stem(model, x[:1000].cpu().numpy() if isinstance(x, torch.Tensor) else x)
     model.compile(optimizer=optimizers.get(recipe.optimizer, **recipe.optimizer_options),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     steps = -(-len(x) // recipe.batch_size) * recipe.epochs

@@ -66,3 +66,76 @@ def test_a_recipe_passes_its_model_and_optimizer_options(monkeypatch, tmp_path):
     monkeypatch.setattr(Sequential, "fit", spy)
     runs.train(RunConfig(recipe="narrow", sample=True, pictures=False, out=str(tmp_path / "run")), verbose=0)
     assert seen == {"filters": [4, 8, 8], "beta_2": 0.99}
+
+
+def test_the_default_run_trains_under_one_cycle_peaking_at_six_times_keras_default():
+    from convlens import training
+    from convlens.runs import _schedule
+
+    config = RunConfig()
+    data = {"x_train": np.zeros((60000, 28, 28, 1), np.uint8)}
+    schedule = _schedule(config, None, data, training.optimizers.get("adam"))
+    assert isinstance(schedule, OneCycle)
+    assert schedule.peak == pytest.approx(0.006)  # Adam's Keras default 0.001, times 6
+    assert schedule.total == -(-54000 // config.batch_size) * config.epochs  # 10 % held out for validation
+    assert _schedule(RunConfig(lr=0.01), None, data, training.optimizers.get("adam")).peak == 0.01
+    assert _schedule(RunConfig(schedule="constant"), None, data, training.optimizers.get("adam")) is None
+    recipe = _schedule(apply_recipe(RunConfig(recipe="fast")), RECIPES["fast"], data, training.optimizers.get("adam"))
+    assert recipe.peak == RECIPES["fast"].peak_lr
+
+
+def test_runs_recorded_before_schedules_keep_their_constant_rate_and_bad_names_are_refused(tmp_path):
+    from convlens.runs import train
+
+    assert RunConfig.from_dict({"batch_size": 16}).schedule == "constant"
+    assert RunConfig.from_dict({"schedule": "one-cycle"}).schedule == "one-cycle"
+    with pytest.raises(ValueError, match="--schedule: received 'cosine'; allowed are one-cycle, constant"):
+        train(RunConfig(schedule="cosine", sample=True, pictures=False, out=str(tmp_path / "run")), verbose=0)
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_default_run_sets_the_rate_of_every_step(monkeypatch, tmp_path):
+    from convlens import runs
+    from convlens.callbacks import Callback
+
+    seen = []
+
+    class Spy(Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(self.model.optimizer.learning_rate)
+
+    fit = Sequential.fit
+
+    def spy(model, *args, **kwargs):
+        kwargs["callbacks"] = [*kwargs["callbacks"], Spy()]
+        return fit(model, *args, **kwargs)
+
+    monkeypatch.setattr(Sequential, "fit", spy)
+    runs.train(RunConfig(sample=True, epochs=1, batch_size=256, pictures=False, device="cpu",
+                         out=str(tmp_path / "run")), verbose=0, log=lambda _: None)
+    steps = len(seen)
+    expected = OneCycle(0.006, steps, 0.2)
+    assert steps > 2 and seen == pytest.approx([expected.rate(s) for s in range(steps)])
+
+
+def test_a_recipe_with_a_whitened_stem_sets_it_from_the_training_images(monkeypatch, tmp_path):
+    import dataclasses
+
+    from convlens import recipes, runs
+    from convlens.training.whitening import patch_whitening_kernel
+
+    stemmed = dataclasses.replace(RECIPES["fast-cpu"], model_options={"filters": (4, 8, 8), "stem": "fixed"},
+                                  whiten_stem=True)
+    monkeypatch.setitem(recipes.RECIPES, "stemmed", stemmed)
+    seen = {}
+    fit = Sequential.fit
+
+    def spy(model, x, *args, **kwargs):
+        seen["stem"] = model.get_layer("stem").get_weights()[0]
+        seen["expected"] = patch_whitening_kernel(x[:1000], 4)
+        kwargs["steps_per_epoch"] = 2
+        return fit(model, x, *args, **kwargs)
+
+    monkeypatch.setattr(Sequential, "fit", spy)
+    runs.train(RunConfig(recipe="stemmed", sample=True, pictures=False, out=str(tmp_path / "run")), verbose=0)
+    np.testing.assert_array_equal(seen["stem"], seen["expected"])

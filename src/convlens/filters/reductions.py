@@ -22,12 +22,17 @@ from typing import Callable
 import numpy as np
 import torch
 
+from . import threads
 from .windows import Window
 
 # Output values per block of rows (see by_row_blocks). On a CPU a block keeps
-# its chain of passes in cache, but every block repeats every pass, and each
-# pass ends with the threads waiting for each other, which costs dearly when
-# other processes share the cores. Measured on 2048 x 2048 float32, 2 threads:
+# its chain of passes in cache, and each block runs whole on one thread of
+# threads.run_blocks, so no pass waits for another thread. A CPU image is cut
+# into at least _BLOCKS_PER_THREAD blocks per thread (of no fewer than
+# _CPU_MIN_BLOCK_VALUES values), so that a thread whose core is busy elsewhere
+# delays only a small share of the work. Measured before the pool, when every
+# pass was split over the threads and ended with them waiting for each other
+# (2048 x 2048 float32, 2 threads):
 # the sigma=2 Gaussian took 15 ms in blocks of 1 M values, 28 ms in blocks of
 # 128 K, 19 ms unblocked; the 5 x 5 median network, with its 25 live views,
 # 157 ms in blocks of 128 K, 236 ms at 512 K, 481 ms unblocked. On a GPU each
@@ -35,6 +40,8 @@ from .windows import Window
 # 32 blocks of 128 K on an H100, 4.4 ms in one block.
 _CPU_BLOCK_VALUES = 2**20
 _CPU_MEDIAN_BLOCK_VALUES = 2**17
+_CPU_MIN_BLOCK_VALUES = 2**16
+_BLOCKS_PER_THREAD = 4
 _GPU_BLOCK_VALUES = 2**24
 _GPU_MEDIAN_BLOCK_VALUES = 2**22
 _NETWORK_MAX_TAPS = 1024  # larger median windows sort (their selection networks take seconds to build)
@@ -166,20 +173,28 @@ def by_row_blocks(
     """
     ho, wo = out_size(p.shape[1:3], window.shape, stride)
     n, _, _, c = p.shape
-    if p.device.type == "cpu":
+    cpu = p.device.type == "cpu"
+    if cpu:
         budget = _CPU_MEDIAN_BLOCK_VALUES if median else _CPU_BLOCK_VALUES
+        # Enough blocks that a thread whose core is busy elsewhere holds up at most a small share of the work.
+        budget = max(_CPU_MIN_BLOCK_VALUES, min(budget, n * ho * wo * c // (_BLOCKS_PER_THREAD * threads.workers(ho))))
     else:
         budget = _GPU_MEDIAN_BLOCK_VALUES if median else _GPU_BLOCK_VALUES
     block = max(1, budget // (n * wo * c * stacked))
-    if block >= ho:
-        return reduce(p, slice(0, ho))
-    out = p.new_empty((n, ho, wo, c))
-    for start in range(0, ho, block):
+    starts = range(0, ho, block)
+
+    def task(start: int) -> Callable[[], torch.Tensor]:
         rows = slice(start, min(start + block, ho))
-        first = start * stride[0]
-        last = (rows.stop - 1) * stride[0] + window.shape[0]
-        out[:, rows] = reduce(p[:, first:last], rows)
-    return out
+        first, last = start * stride[0], (rows.stop - 1) * stride[0] + window.shape[0]
+        return lambda: reduce(p[:, first:last], rows)
+
+    if cpu:
+        parts = threads.run_blocks([task(start) for start in starts])
+    elif len(starts) == 1:
+        return reduce(p, slice(0, ho))
+    else:
+        parts = [task(start)() for start in starts]
+    return parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
 
 
 def out_size(padded: tuple[int, int], window: tuple[int, int], stride: tuple[int, int]) -> tuple[int, int]:

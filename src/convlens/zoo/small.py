@@ -117,13 +117,16 @@ def tinyvgg(input_shape: Sequence[int] = (64, 64, 3), num_classes: int = 10, hid
 
 @register
 def mnist_fast(input_shape: Sequence[int] = (28, 28, 1), num_classes: int = 10, weights: Weights = None,
-               filters: Sequence[int] = (16, 32, 64)) -> Sequential:
+               filters: Sequence[int] = (16, 32, 64), stem: str = "learned") -> Sequential:
     """The ``--recipe fast`` model: three Conv-BatchNorm-ReLU blocks (16, 32, 64 filters), 1.49 M multiply-adds per image.
 
     BatchNorm (momentum 0.9, so one short epoch settles its statistics) lets
     the one-cycle schedule use large steps; the convolutions carry no bias
     because the BatchNorm after each one has its own. ``filters`` sets the
-    three blocks' widths.
+    three blocks' widths. ``stem="fixed"`` makes the first block a
+    non-trainable convolution (named ``"stem"``, meant to hold patch-whitening
+    filters, ``training.whitening``), ReLU and pooling, with no BatchNorm: no
+    gradient flows through the first block at all.
 
     Example:
         >>> mnist_fast().count_params()
@@ -135,11 +138,16 @@ def mnist_fast(input_shape: Sequence[int] = (28, 28, 1), num_classes: int = 10, 
 
     if len(filters) != 3 or not all(isinstance(f, int) and f > 0 for f in filters):
         raise ValueError(f"mnist_fast: `filters` must be three positive integers; received filters={filters!r}.")
+    if stem not in ("learned", "fixed"):
+        raise ValueError(f"mnist_fast: `stem` must be 'learned' or 'fixed'; received stem={stem!r}.")
     first, second, third = filters
+    first_block = block(first, "same", True) if stem == "learned" else [
+        layers.Conv2D(first, 3, padding="same", use_bias=False, trainable=False, name="stem"),
+        layers.ReLU(), layers.MaxPooling2D(2)]
     model = Sequential([
         layers.Input(tuple(input_shape)),
         layers.Rescaling(1.0 / 255),
-        *block(first, "same", True),   # 28×28×16 → 14×14×16
+        *first_block,   # 28×28×16 → 14×14×16
         *block(second, "same", True),   # 14×14×32 → 7×7×32
         *block(third, "valid", False),  # 5×5×64
         layers.Flatten(),
