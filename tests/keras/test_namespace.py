@@ -13,7 +13,7 @@ import convlens.keras as ckeras
 keras = pytest.importorskip("keras")
 
 
-@pytest.mark.parametrize("module", ["activations", "applications", "backend", "callbacks", "datasets",
+@pytest.mark.parametrize("module", ["activations", "applications", "backend", "callbacks", "datasets", "distribution",
                                     "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
                                     "saving", "utils"])
 def test_every_submodule_imports_and_lists_what_it_has(module):
@@ -27,6 +27,10 @@ def test_names_are_convlens_objects_not_copies():
     assert ckeras.optimizers.Adam is convlens.optimizers.Adam and ckeras.callbacks.EarlyStopping is \
         convlens.callbacks.EarlyStopping
     assert ckeras.datasets.mnist is convlens.datasets.mnist
+    from convlens import distribution
+
+    assert ckeras.distribution.DataParallel is distribution.DataParallel
+    assert ckeras.distribution.set_distribution is distribution.set_distribution
 
 
 def test_every_name_is_one_keras_has():

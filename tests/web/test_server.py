@@ -30,13 +30,14 @@ def test_model_contract(served, run_dir):
 
 def test_predict_drawing_equals_model_predict(served):
     url, model = served
-    status, body = request(url + "api/predict?draw=1", png(seven()))
+    status, body = request(url + "api/predict?draw=1&input=1", png(seven()))
     assert status == 200
     digit = mnist_digit(seven())
     np.testing.assert_allclose(body["input"], np.round(digit, 2), atol=1e-6)
     expected = model.predict(digit[None, ..., None], verbose=0)[0]
     np.testing.assert_allclose(body["probabilities"], expected, rtol=1e-5, atol=1e-7)
     assert body["top"] == int(np.argmax(expected)) and body["class_names"][body["top"]] == f"digit {body['top']}"
+    assert "input" not in request(url + "api/predict?draw=1", png(seven()))[1]  # the preview only when asked for
 
 
 def test_explain_contract_equals_layer_output(served, sample):
