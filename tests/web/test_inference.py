@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import numpy as np
 import pytest
@@ -55,6 +56,19 @@ def test_an_error_reaches_every_waiter_and_the_thread_goes_on(model):
     assert good.shape == (4,) and ran == model.name + "!"
 
 
-def test_threads_must_be_positive(model):
-    with pytest.raises(ValueError, match="threads: expected a positive int or None; received 0"):
-        Inference(model, threads=0)
+def test_the_inference_thread_alone_computes_on_one_thread(model):
+    before = torch.get_num_threads()
+    worker = Inference(model)
+
+    async def counts():
+        return await worker.run(lambda _m: torch.get_num_threads())
+
+    try:
+        inside = asyncio.run(counts())
+    finally:
+        worker.close()
+    seen = []
+    fresh = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
+    fresh.start()
+    fresh.join()
+    assert inside == 1 and torch.get_num_threads() == before and seen == [before]

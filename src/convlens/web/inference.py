@@ -7,6 +7,13 @@ held across the event loop. Predict jobs waiting together run as one batch:
 with 8 clients, 8 drawings cost one forward pass of 8 images instead of 8
 passes of one (on the 2-core CPU: 5.8 ms for the batch against 8 × 2.1 ms).
 
+The inference thread computes with one OpenMP thread, and only it: a forward
+pass of one drawing took 2.1 ms on one thread and 76 ms on two on the shared
+2-core CPU, where every parallel region waits for its second thread to get a
+core. torch's thread count is an OpenMP setting of each thread, so the
+process's own setting (the user's training in the same process) stays as it
+was.
+
 Example:
     >>> import asyncio, numpy as np
     >>> from convlens import zoo
@@ -34,15 +41,10 @@ class Inference:
 
     Args:
         model: the served model (one image input).
-        threads: torch's intra-op threads, set by the inference thread when it
-            starts (process-wide); None leaves torch's setting as it is.
     """
 
-    def __init__(self, model: Any, threads: int | None = None) -> None:
-        if threads is not None and (not isinstance(threads, int) or threads < 1):
-            raise ValueError(f"threads: expected a positive int or None; received {threads!r}.")
+    def __init__(self, model: Any) -> None:
         self.model = model
-        self._threads = threads
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -72,10 +74,7 @@ class Inference:
         return await asyncio.wrap_future(done)
 
     def _loop(self) -> None:
-        import torch
-
-        if self._threads is not None:
-            torch.set_num_threads(self._threads)
+        _compute_on_one_thread()
         waiting = None
         while True:
             job = waiting if waiting is not None else self._jobs.get()
@@ -109,6 +108,23 @@ class Inference:
             return
         for row, (_, _, done) in zip(probabilities, batch):
             done.set_result(row)
+
+
+def _compute_on_one_thread() -> None:
+    """Make torch compute on one OpenMP thread in the calling thread only, leaving every other thread's count.
+
+    ``torch.set_num_threads`` sets the calling thread's OpenMP thread count
+    and torch's default, which each thread reads at its first operation. So:
+    take this thread's first reading, set 1 here, then give the default back
+    from a helper thread, which changes that helper's count and not this one's.
+    """
+    import torch
+
+    previous = torch.get_num_threads()  # this thread's first reading: from now on its count is its own
+    torch.set_num_threads(1)
+    restore = threading.Thread(target=torch.set_num_threads, args=(previous,), name="convlens-threads")
+    restore.start()
+    restore.join()
 
 
 def _settle(done: Future, fn: Callable[[], Any]) -> None:

@@ -64,7 +64,7 @@ class Server:
 
 
 def make_server(model: Any = None, *, run_dir: str | Path | None = None, class_names: list[str] | None = None,
-                host: str = LOOPBACK, port: int | None = None, threads: int | None = None) -> Server:
+                host: str = LOOPBACK, port: int | None = None) -> Server:
     """A :class:`Server` for ``model`` (a model object, run folder, ``.keras`` file or zoo name) and/or a run folder.
 
     Example:
@@ -89,8 +89,7 @@ def make_server(model: Any = None, *, run_dir: str | Path | None = None, class_n
         warnings.warn(f"the web lens is exposed on {host}: anyone who can reach this address can use it.",
                       stacklevel=2)
     port = free_port(host, DEFAULT_PORT) if port is None else (port or free_port(host, 0))
-    app = create_app(model, class_names, run_dir=run_dir, hosts=allowed_hosts(host, port), samples_dir=samples_dir,
-                     threads=threads)
+    app = create_app(model, class_names, run_dir=run_dir, hosts=allowed_hosts(host, port), samples_dir=samples_dir)
     return Server(app, host, port)
 
 
@@ -111,11 +110,7 @@ def serve(model: Any = None, *, run_dir: str | Path | None = None, host: str = L
         http://127.0.0.1:8765/
     """
     notebook = _in_notebook()
-    # A process that only serves runs inference on one thread: the forward pass of one drawing takes 2.1 ms on one
-    # thread and 76 ms on two on the shared 2-core CPU, where a second OpenMP thread waits for a busy core; concurrent
-    # requests are batched instead (inference.py). A notebook's kernel keeps its setting for the user's training.
-    threads = None if notebook else 1
-    server = make_server(model, run_dir=run_dir, host=host, port=port, threads=threads)
+    server = make_server(model, run_dir=run_dir, host=host, port=port)
     if open_browser:
         import webbrowser
 
@@ -126,16 +121,11 @@ def serve(model: Any = None, *, run_dir: str | Path | None = None, host: str = L
         server.start()
         display(IFrame(server.url, width="100%", height=720))
         return server
-    import torch
-
     print(server.url, flush=True)
-    previous = torch.get_num_threads()
     try:
         server.run()
     except KeyboardInterrupt:
         pass
-    finally:
-        torch.set_num_threads(previous)  # a script that goes on after Ctrl-C gets its threads back
     return server
 
 

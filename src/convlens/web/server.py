@@ -58,8 +58,8 @@ class _BadRequest(Exception):
 
 
 def create_app(model: Any = None, class_names: list[str] | None = None, *, run_dir: str | Path | None = None,
-               hosts: tuple[str, ...] = ("127.0.0.1", "localhost"), samples_dir: str | Path | None = None,
-               threads: int | None = None) -> Starlette:
+               hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
+               samples_dir: str | Path | None = None) -> Starlette:
     """The application serving ``model`` (may be None for a run whose model is not saved yet) and ``run_dir``'s live view.
 
     Args:
@@ -69,8 +69,6 @@ def create_app(model: Any = None, class_names: list[str] | None = None, *, run_d
         hosts: the ``Host`` header values accepted (the DNS-rebinding guard).
         samples_dir: the run folder whose ``run.json`` names the test set
             (default ``run_dir``).
-        threads: torch's intra-op threads for inference (process-wide, see
-            :class:`~.inference.Inference`); None leaves them.
 
     Example:
         >>> from convlens import zoo
@@ -79,7 +77,7 @@ def create_app(model: Any = None, class_names: list[str] | None = None, *, run_d
     run_dir = Path(run_dir) if run_dir is not None else None
     if model is not None and class_names is None:
         class_names = [str(i) for i in range(int(model.output_shape[-1]))]
-    worker = Inference(model, threads) if model is not None else None
+    worker = Inference(model) if model is not None else None
     samples = Samples(model, Path(samples_dir) if samples_dir is not None else run_dir, class_names) \
         if model is not None else None
 
