@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import convlens.keras.distribution  # noqa: F401  the page is driven with Keras's distribution names imported
 from convlens import lens
 from convlens.web.images import mnist_digit
 
