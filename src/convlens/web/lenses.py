@@ -17,7 +17,7 @@ from ..lens.classic import apply_lenses
 from ..lens.probe import activations
 from ..lens.resemblance import classic_kernels, resemble_classic
 
-SIZES = tuple(range(1, 16, 2))  # odd windows: a centre pixel; 15×15 keeps a median over 180×180 under a second
+SIZES = tuple(range(1, 16, 2))  # odd windows have a centre pixel; 15 bounds the cost of a median per request
 SIGMA_RANGE = (0.1, 8.0)  # pixels; a Gaussian of σ = 8 already spans 65 pixels
 LEARNED_SHOWN = 16  # filters of the first conv layer shown, the first ones
 
