@@ -39,6 +39,12 @@ class Samples:
         model: the served model.
         run_dir: its run folder (with ``run.json``), or None.
         class_names: labels of the output units.
+
+    Example:
+        >>> from convlens import zoo
+        >>> samples = Samples(zoo.create("mnist-convnet"), None, [str(i) for i in range(10)])
+        >>> [sorted(s) for s in samples.page(0, 2)["samples"]][0]
+        ['class_name', 'image', 'index', 'label']
     """
 
     def __init__(self, model: Any, run_dir: Path | None, class_names: list[str]) -> None:
