@@ -5,12 +5,13 @@ lens playground) becomes a job on one queue, run by one thread that alone
 calls the model: requests queue instead of multiplying memory, and no lock is
 held across the event loop. Predict jobs waiting together run as one batch:
 with 8 clients, 8 drawings cost one forward pass of 8 images instead of 8
-passes of one (on the 2-core CPU: 5.8 ms for the batch against 8 × 2.1 ms).
+passes of one (mnist-convnet on one thread of the 2-core CPU, fastest of 150
+calls: 1.3 ms for the batch against 8 × 0.35 ms).
 
-The inference thread computes with one OpenMP thread, and only it: a forward
-pass of one drawing took 2.1 ms on one thread and 76 ms on two on the shared
-2-core CPU, where every parallel region waits for its second thread to get a
-core. torch's thread count is an OpenMP setting of each thread, so the
+The inference thread computes with one OpenMP thread, and only it: on the
+2-core CPU shared with other jobs, one drawing's forward pass took 1.0 ms
+(median) on one thread and 39 ms on two, where every parallel region waits
+for its second thread to get a core. torch's thread count is an OpenMP setting of each thread, so the
 process's own setting (the user's training in the same process) stays as it
 was.
 
