@@ -52,6 +52,7 @@ export function startDense(state) {
 
   async function refresh() {
     if (!state.image) return;
+    const mine = ++generation;  // an answer to an earlier unit, still on its way, is dropped
     const layer = layers.find((l) => l.name === select.value);
     const units = layer.output_shape[1], unit = Number(unitInput.value);
     unitInput.max = String(units - 1);
@@ -60,7 +61,6 @@ export function startDense(state) {
       return;
     }
     status.textContent = ""; status.className = "";
-    const mine = ++generation;
     try {
       const e = await api(`/api/explain?${imageParams(state, { layer: layer.name, map: unit })}`, state.image);
       if (mine === generation) show(e, unit);

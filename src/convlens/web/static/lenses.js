@@ -31,11 +31,11 @@ export function startLenses(state) {
 
   async function refresh() {
     if (!state.image) return;
+    const mine = ++generation;  // an answer to an earlier setting, still on its way, is dropped
     const parameters = lensParameters(sizeInput.value, sigmaInput.value);
     sizeInput.classList.toggle("invalid-input", Boolean(parameters.error) && parameters.error.startsWith("window"));
     sigmaInput.classList.toggle("invalid-input", Boolean(parameters.error) && parameters.error.startsWith("σ"));
     if (parameters.error) { status.textContent = `invalid: ${parameters.error}`; status.className = "invalid"; return; }
-    const mine = ++generation;
     status.textContent = "computing…"; status.className = "hint";
     try {
       const params = imageParams(state, { size: parameters.size, sigma: parameters.sigma });
