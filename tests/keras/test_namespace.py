@@ -13,9 +13,9 @@ import convlens.keras as ckeras
 keras = pytest.importorskip("keras")
 
 
-@pytest.mark.parametrize("module", ["activations", "applications", "backend", "callbacks", "config", "datasets",
-                                    "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers",
-                                    "saving", "utils"])
+@pytest.mark.parametrize("module", ["activations", "applications", "backend", "callbacks", "config", "constraints",
+                                    "datasets", "distribution", "initializers", "layers", "losses", "metrics", "models",
+                                    "ops", "optimizers", "regularizers", "saving", "utils"])
 def test_every_submodule_imports_and_lists_what_it_has(module):
     sub = importlib.import_module(f"convlens.keras.{module}")
     assert sub.__all__ and all(hasattr(sub, name) for name in sub.__all__)
@@ -27,6 +27,10 @@ def test_names_are_convlens_objects_not_copies():
     assert ckeras.optimizers.Adam is convlens.optimizers.Adam and ckeras.callbacks.EarlyStopping is \
         convlens.callbacks.EarlyStopping
     assert ckeras.datasets.mnist is convlens.datasets.mnist
+    from convlens import distribution
+
+    assert ckeras.distribution.DataParallel is distribution.DataParallel
+    assert ckeras.distribution.set_distribution is distribution.set_distribution
 
 
 def test_every_name_is_one_keras_has():

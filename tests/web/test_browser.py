@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import convlens.keras.distribution  # noqa: F401  the page is driven with Keras's distribution names imported
 from convlens import lens
 from convlens.web.images import mnist_digit
 
@@ -90,3 +91,59 @@ def test_playground_flags_invalid_settings(page):
     page.fill("#pg-s", "2")
     assert "⌈5/2⌉ = 3" in page.text_content('[data-testid="playground"]')
     page.locator("#formulas-section").screenshot(path=str(DOCS / "web_formulas.png"))
+
+
+def test_sample_picker_feeds_a_test_image(page, served):
+    from convlens import datasets
+
+    _, model = served
+    (_, _), (x_test, _) = datasets.load_or_sample("mnist", download=False, verbose=False).data
+    page.wait_for_selector('.sample[data-index="3"]')
+    page.evaluate("document.body.dataset.ready = '0'")
+    page.click('.sample[data-index="3"]')
+    page.wait_for_function("document.body.dataset.ready === '1'")
+    expected = int(np.argmax(model.predict(x_test[3][None, ..., None].astype(np.float32), verbose=0)[0]))
+    page.wait_for_function(f"document.querySelector('[data-testid=prediction]').textContent === 'digit {expected}'")
+    page.locator("#input-section").screenshot(path=str(DOCS / "web_samples.png"))
+
+
+def test_dense_and_softmax_numbers_equal_numpy(page, served):
+    from convlens import datasets
+
+    _, model = served
+    (_, _), (x_test, _) = datasets.load_or_sample("mnist", download=False, verbose=False).data
+    dense = model.layers[-1]
+    page.fill("#dense-unit", "4")
+    page.wait_for_function(f"document.getElementById('dense-numbers').dataset.ready === '{dense.name}:4'")
+    flat = lens.activations(model, x_test[3].astype(np.float32), [model.layers[-2].name])[model.layers[-2].name]
+    kernel, bias = dense.get_weights()
+    z = flat.astype(np.float64) @ kernel + bias
+    shown = lambda testid: float(page.get_attribute(f'[data-testid="{testid}"]', "data-value"))  # noqa: E731
+    assert shown("dense-pre") == pytest.approx(z[4], rel=1e-5, abs=1e-6)
+    assert shown("dense-bias") == pytest.approx(float(bias[4]), rel=1e-6)
+    assert shown("softmax-sum") == pytest.approx(float(np.exp(z).sum()), rel=1e-5)
+    expected = model.predict(x_test[3][None, ..., None].astype(np.float32), verbose=0)[0][4]
+    assert shown("softmax-p") == pytest.approx(float(expected), rel=1e-5, abs=1e-7)
+    page.fill("#dense-unit", "10")
+    assert "from 0 to 9" in page.text_content('[data-testid="dense-status"]')
+    page.fill("#dense-unit", "4")
+    page.locator("#dense-section").screenshot(path=str(DOCS / "web_dense.png"))
+
+
+def test_lens_playground_shows_the_nearest_classic_kernels(page, served):
+    _, model = served
+    page.fill("#lens-size", "5")
+    page.wait_for_function("document.querySelector('[data-testid=lens-status]').dataset.size === '5'")
+    assert page.locator("#lens-classic figcaption", has_text="median 5×5").count() == 1
+    shown = page.eval_on_selector_all('[data-testid="lens-nearest"]',
+                                      "els => els.map(e => [e.dataset.nearest, Number(e.dataset.r)])")
+    expected = lens.resemble_classic(model.layers[1])
+    assert [name for name, _ in shown] == [r.name for r in expected]
+    np.testing.assert_allclose([r for _, r in shown], [r.correlation for r in expected], atol=1e-6)
+    page.locator("#lenses-section").screenshot(path=str(DOCS / "web_lenses.png"))
+    page.fill("#lens-size", "4")
+    assert page.text_content('[data-testid="lens-status"]').startswith("invalid: window size must be an odd whole")
+    page.fill("#lens-size", "3")
+    page.fill("#lens-sigma", "-1")
+    assert page.text_content('[data-testid="lens-status"]').startswith("invalid: σ must be a number from 0.1 to 8")
+    page.fill("#lens-sigma", "2")

@@ -74,6 +74,36 @@ def test_dense_logit(setup):
     assert len(answer["indices"]) == 10
 
 
+def test_dense_softmax_terms_equal_numpy_and_the_model(setup):
+    model, image, names, outputs = setup
+    answer = explain_pixel(model, image, names[-1], 4, 0, 0)
+    flat = outputs[names[-2]].astype(np.float64)
+    kernel, bias = model.layers[-1].get_weights()
+    logits = flat @ kernel + bias
+    terms = answer["softmax"]
+    np.testing.assert_allclose(terms["logits"], logits, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(terms["exp"], np.exp(logits), rtol=1e-6)
+    assert terms["sum_exp"] == pytest.approx(float(np.exp(logits).sum()), rel=1e-6) and terms["shift"] == 0
+    np.testing.assert_allclose(terms["probabilities"], outputs[names[-1]], rtol=1e-5, atol=1e-7)
+    assert answer["pre_activation"] == pytest.approx(terms["logits"][4], rel=1e-5)
+    assert answer["inputs_count"] == flat.size
+
+
+def test_softmax_layer_and_huge_logits():
+    from convlens import Sequential, layers
+    from convlens.web.pixel import softmax_terms
+
+    model = Sequential([layers.Input((2, 2, 1)), layers.Flatten(), layers.Softmax()])
+    image = np.array([[1.0, 2.0], [3.0, 0.5]], np.float32)[..., None]
+    answer = explain_pixel(model, image, model.layers[-1].name, 2, 0, 0)
+    z = image.ravel().astype(np.float64)
+    assert answer["kind"] == "softmax" and answer["value"] == pytest.approx(np.exp(3) / np.exp(z).sum(), rel=1e-6)
+    np.testing.assert_allclose(answer["softmax"]["exp"], np.exp(z), rtol=1e-12)
+    huge = softmax_terms(np.array([1000.0, 999.0]))  # exp(1000) overflows float64: the terms are shifted by max z
+    assert huge["shift"] == 1000.0 and huge["exp"] == [1.0, pytest.approx(np.exp(-1.0))]
+    assert huge["probabilities"][0] == pytest.approx(1 / (1 + np.exp(-1.0)))
+
+
 def test_bad_requests_name_the_argument(setup):
     model, image, names, _ = setup
     with pytest.raises(ValueError, match="layer: unknown layer 'nope'"):

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+import torch
 
 from convlens import lens
 from convlens.web.images import mnist_digit
@@ -30,13 +31,14 @@ def test_model_contract(served, run_dir):
 
 def test_predict_drawing_equals_model_predict(served):
     url, model = served
-    status, body = request(url + "api/predict?draw=1", png(seven()))
+    status, body = request(url + "api/predict?draw=1&input=1", png(seven()))
     assert status == 200
     digit = mnist_digit(seven())
     np.testing.assert_allclose(body["input"], np.round(digit, 2), atol=1e-6)
     expected = model.predict(digit[None, ..., None], verbose=0)[0]
     np.testing.assert_allclose(body["probabilities"], expected, rtol=1e-5, atol=1e-7)
     assert body["top"] == int(np.argmax(expected)) and body["class_names"][body["top"]] == f"digit {body['top']}"
+    assert "input" not in request(url + "api/predict?draw=1", png(seven()))[1]  # the preview only when asked for
 
 
 def test_explain_contract_equals_layer_output(served, sample):
@@ -83,7 +85,13 @@ def test_upload_over_10_mb_is_413_before_it_is_read(served):
     with socket.create_connection((host, int(port)), timeout=10) as sock:
         sock.sendall(f"POST /api/predict HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Length: {10 * 2**20 + 1}\r\n\r\n"
                      .encode() + b"\0" * 65536)
-        head = sock.recv(4096).decode()
+        answer = b""
+        while b"accepted" not in answer:  # the head and the body may arrive in separate packets
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    head = answer.decode()
     assert head.startswith("HTTP/1.1 413") and "at most 10,485,760 are accepted" in head
 
 
@@ -146,3 +154,21 @@ def read_stream(url: str, count: int, headers: dict | None = None) -> list[tuple
                 if len(got) == count:
                     return got
     return got
+
+
+def test_keras_distribution_alias_and_the_server_share_one_process(served, sample):
+    import convlens.keras as keras
+    from convlens import distribution
+
+    assert keras.distribution.set_distribution is distribution.set_distribution
+    assert keras.distribution.distribution() is None  # no torchrun, nothing set: one process, nothing joined
+    keras.distribution.set_distribution(None)
+    url, model = served
+    threads = torch.get_num_threads()
+    images = sample[2][:16]
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(lambda im: request(url + "api/predict", png(im)), images))
+    expected = model.predict(images[..., None].astype(np.float32), verbose=0)
+    np.testing.assert_allclose([body["probabilities"] for _, body in answers], expected, rtol=1e-4, atol=1e-6)
+    assert torch.get_num_threads() == threads  # the inference thread's single thread is its own
+    assert not torch.distributed.is_initialized()

@@ -28,8 +28,8 @@ from ..models import Model, Sequential
 
 __version__ = "3.15.1"  # the Keras specification this namespace follows
 
-_SUBMODULES = ("activations", "applications", "backend", "callbacks", "config", "constraints", "datasets", "initializers",
-               "layers", "losses", "metrics", "models", "ops", "optimizers", "regularizers", "saving", "utils")
+_SUBMODULES = ("activations", "applications", "backend", "callbacks", "config", "constraints", "datasets", "distribution",
+               "initializers", "layers", "losses", "metrics", "models", "ops", "optimizers", "regularizers", "saving", "utils")
 
 
 def __getattr__(name: str) -> Any:

@@ -63,16 +63,15 @@ def plot_lenses(image: Any, *, size: int = 3, sigma: float = 2.0) -> Figure:
         >>> len([ax for ax in fig.axes if ax.images])
         12
     """
-    gray = _gray(image)
-    chosen = lenses(size, sigma)
+    gray = gray_image(image)
+    chosen = apply_lenses(gray, size=size, sigma=sigma)
     cols = 4
     rows = -(-len(chosen) // cols)
     aspect = gray.shape[0] / gray.shape[1]
     fig = new_figure(cols * 2.6, rows * (2.6 * aspect + 0.35) + 0.7)
     axes = fig.subplots(rows, cols, squeeze=False)
     low, high = float(gray.min()), float(gray.max())
-    for ax, (title, fn, kind) in zip(axes.flat, chosen):
-        out = gray if fn is None else np.asarray(fn(gray))
+    for ax, (title, out, kind) in zip(axes.flat, chosen):
         if kind == "image":
             ax.imshow(out, cmap=IMAGE_CMAP, vmin=low, vmax=high if high > low else low + 1)
         elif kind == "signed":
@@ -91,7 +90,24 @@ def plot_lenses(image: Any, *, size: int = 3, sigma: float = 2.0) -> Figure:
     return fig
 
 
-def _gray(image: Any) -> np.ndarray:
+def apply_lenses(image: Any, *, size: int = 3, sigma: float = 2.0) -> list[tuple[str, np.ndarray, str]]:
+    """``(title, filtered image, colouring)`` for each of :func:`lenses` on the grey version of ``image``.
+
+    Example:
+        >>> [(title, out.shape) for title, out, _ in apply_lenses(np.zeros((8, 8)))][:2]
+        [('original', (8, 8)), ('mean 3×3', (8, 8))]
+    """
+    gray = gray_image(image)
+    return [(title, gray if fn is None else np.asarray(fn(gray)), kind) for title, fn, kind in lenses(size, sigma)]
+
+
+def gray_image(image: Any) -> np.ndarray:
+    """``image`` as one ``(H, W)`` float32 grey image (colour by ITU-R 601-2 luma).
+
+    Example:
+        >>> gray_image(np.ones((2, 3, 3), np.uint8) * 10).shape
+        (2, 3)
+    """
     array = np.asarray(image.detach().cpu() if hasattr(image, "detach") else image, dtype=np.float32)
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]

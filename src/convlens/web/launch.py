@@ -74,12 +74,14 @@ def make_server(model: Any = None, *, run_dir: str | Path | None = None, class_n
     """
     from .server import create_app
 
+    samples_dir = run_dir
     if isinstance(model, (str, Path)):
         from ..cli.common import class_names_for, load_model_arg
 
         path = str(model)
         if run_dir is None and Path(path).is_dir():
             run_dir = path
+        samples_dir = path if Path(path).is_dir() else Path(path).parent if Path(path).is_file() else None
         model = load_model_arg(path) if _has_model(path) else None
         if model is not None and class_names is None:
             class_names = class_names_for(path, int(model.output_shape[-1]))
@@ -87,7 +89,7 @@ def make_server(model: Any = None, *, run_dir: str | Path | None = None, class_n
         warnings.warn(f"the web lens is exposed on {host}: anyone who can reach this address can use it.",
                       stacklevel=2)
     port = free_port(host, DEFAULT_PORT) if port is None else (port or free_port(host, 0))
-    app = create_app(model, class_names, run_dir=run_dir, hosts=allowed_hosts(host, port))
+    app = create_app(model, class_names, run_dir=run_dir, hosts=allowed_hosts(host, port), samples_dir=samples_dir)
     return Server(app, host, port)
 
 
@@ -107,12 +109,13 @@ def serve(model: Any = None, *, run_dir: str | Path | None = None, host: str = L
         >>> lens.serve(zoo.create("mnist-convnet"))  # doctest: +SKIP
         http://127.0.0.1:8765/
     """
+    notebook = _in_notebook()
     server = make_server(model, run_dir=run_dir, host=host, port=port)
     if open_browser:
         import webbrowser
 
         threading.Timer(0.5, webbrowser.open, (server.url,)).start()
-    if _in_notebook():
+    if notebook:
         from IPython.display import IFrame, display
 
         server.start()

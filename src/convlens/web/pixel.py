@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..layers import BaseConv, BasePooling, Dense, Layer
+from ..layers import BaseConv, BasePooling, Dense, Layer, Softmax
 from ..layers import activations as activations_lib
 from ..layers.conv import pad_amounts
 from ..lens.images import as_model_input
@@ -64,13 +64,20 @@ def explain_pixel(model: Model, image: np.ndarray, layer_name: str, map_index: i
     if layer_name not in names:
         raise ValueError(f"layer: unknown layer {layer_name!r}; the model has {names}.")
     layer = model.layers[names.index(layer_name)]
-    if not isinstance(layer, (BaseConv, BasePooling, Dense)) or (
-            not isinstance(layer, Dense) and getattr(layer, "rank", 2) != 2):
+    flat = (Dense, Softmax)
+    if not isinstance(layer, (BaseConv, BasePooling, *flat)) or (
+            not isinstance(layer, flat) and getattr(layer, "rank", 2) != 2):
         raise ValueError(f"layer: {layer_name!r} is a {type(layer).__name__}; the pixel view explains Conv2D, "
-                         "pooling 2D and Dense layers.")
+                         "pooling 2D, Dense and Softmax layers.")
     inputs, outputs = layer_io(model, image, layer)
-    if isinstance(layer, Dense):
+    if isinstance(layer, flat):
+        if outputs.ndim != 1:
+            raise ValueError(f"layer: {layer_name!r} outputs shape {outputs.shape}; the unit view explains "
+                             "flat outputs (after Flatten).")
         _check_index("map", map_index, outputs.shape[-1])
+        if isinstance(layer, Softmax):
+            return {"layer": layer.name, "class_name": "Softmax", "kind": "softmax", "value": float(outputs[map_index]),
+                    "softmax": softmax_terms(inputs.astype(np.float64))}
         return _dense(layer, inputs.reshape(-1), outputs, map_index)
     height, width, maps = outputs.shape
     _check_index("map", map_index, maps)
@@ -129,7 +136,31 @@ def _dense(layer: Dense, inputs: np.ndarray, outputs: np.ndarray, unit: int) -> 
     answer = _answer(layer, "dense", inputs[top], column[top], products[top], float(products.sum()), bias,
                      float(outputs[unit]))
     answer["indices"] = top.tolist()
+    answer["inputs_count"] = int(inputs.size)
+    if answer["activation"] == "softmax":  # the unit's value depends on every unit's pre-activation
+        answer["softmax"] = softmax_terms(inputs.astype(np.float64) @ weights[0] +
+                                          (weights[1] if layer.use_bias else 0.0))
     return answer
+
+
+def softmax_terms(logits: np.ndarray) -> dict:
+    """The numbers of ``softmax(z)_i = exp(z_i) / Σ_j exp(z_j)`` for every unit, in float64.
+
+    ``exp`` is ``exp(z_j)`` itself while every ``z_j`` is below 700 (float64
+    holds it); otherwise ``exp(z_j − max z)``, the same ratios, and ``shift``
+    says by how much.
+
+    Example:
+        >>> terms = softmax_terms(np.array([0.0, 0.0, np.log(2.0)]))
+        >>> [round(v, 9) for v in terms["exp"]], round(terms["sum_exp"], 9), [round(p, 9) for p in terms["probabilities"]]
+        ([1.0, 1.0, 2.0], 4.0, [0.25, 0.25, 0.5])
+    """
+    logits = np.asarray(logits, np.float64)
+    shift = float(logits.max()) if logits.max() >= 700 else 0.0
+    exps = np.exp(logits - shift)
+    total = float(exps.sum())
+    return {"logits": logits.tolist(), "exp": exps.tolist(), "sum_exp": total, "shift": shift,
+            "probabilities": (exps / total).tolist()}
 
 
 def _answer(layer: Layer, kind: str, window: np.ndarray, kernel: np.ndarray | None, products: np.ndarray | None,

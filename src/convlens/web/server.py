@@ -7,19 +7,26 @@ Contract (for scripts and tests):
   → ``{"probabilities", "top", "class_names", "input"}``
 - ``POST /api/explain?layer=NAME&map=K&y=I&x=J`` (same bytes) → ``window``,
   ``kernel``, ``products``, ``sum``, ``bias``, ``value`` (see :mod:`.pixel`)
+  (for a Dense or Softmax layer, unit ``map``; with softmax, ``softmax``: every
+  unit's logit, ``exp`` and probability)
 - ``POST /api/maps`` (same bytes) → every feature-map layer's first maps
+- ``POST /api/lenses?size=S&sigma=G`` (same bytes) → the classic filters of
+  the input beside the first conv layer's filters, maps and nearest classic
+  kernels (see :mod:`.lenses`)
+- ``GET /api/samples?start=I&count=N`` → test-set samples (PNG data URLs and
+  labels; see :mod:`.samples`), 404 with the reason when there are none
 - ``GET /api/events`` → server-sent events of a run's training (``live/events.jsonl``)
 
 The model and run folder are fixed when the app is made: no request names a
-path. Inference runs under one lock, so concurrent requests queue instead of
-multiplying memory.
+path. Every model call runs on one inference thread (:mod:`.inference`), so
+concurrent requests queue instead of multiplying memory, and concurrent
+predicts share one forward pass.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import threading
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +41,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .images import ImageError, model_image
+from .inference import Inference
 from .live import read_events
+from .samples import NoSamples, Samples
 
 STATIC = Path(__file__).parent / "static"
 MAX_UPLOAD = 10 * 1024 * 1024  # bytes; a larger body is answered 413
@@ -49,7 +58,8 @@ class _BadRequest(Exception):
 
 
 def create_app(model: Any = None, class_names: list[str] | None = None, *, run_dir: str | Path | None = None,
-               hosts: tuple[str, ...] = ("127.0.0.1", "localhost")) -> Starlette:
+               hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
+               samples_dir: str | Path | None = None) -> Starlette:
     """The application serving ``model`` (may be None for a run whose model is not saved yet) and ``run_dir``'s live view.
 
     Args:
@@ -57,15 +67,19 @@ def create_app(model: Any = None, class_names: list[str] | None = None, *, run_d
         class_names: labels of the output units (default "0", "1", ...).
         run_dir: a run folder whose ``live/`` events are streamed, or None.
         hosts: the ``Host`` header values accepted (the DNS-rebinding guard).
+        samples_dir: the run folder whose ``run.json`` names the test set
+            (default ``run_dir``).
 
     Example:
         >>> from convlens import zoo
         >>> app = create_app(zoo.create("mnist-convnet"))  # then: uvicorn.run(app, host="127.0.0.1")
     """
-    lock = threading.Lock()
     run_dir = Path(run_dir) if run_dir is not None else None
     if model is not None and class_names is None:
         class_names = [str(i) for i in range(int(model.output_shape[-1]))]
+    worker = Inference(model) if model is not None else None
+    samples = Samples(model, Path(samples_dir) if samples_dir is not None else run_dir, class_names) \
+        if model is not None else None
 
     def need_model() -> Any:
         if model is None:
@@ -90,9 +104,12 @@ def create_app(model: Any = None, class_names: list[str] | None = None, *, run_d
         except ImageError as exc:
             raise _BadRequest(str(exc), exc.status) from None
 
-    def locked(fn, *args):
-        with lock:
-            return fn(*args)
+    async def on_model(fn, *args):
+        need_model()
+        try:
+            return await worker.run(fn, *args)
+        except ValueError as exc:  # bad indices, layer names, parameters: the message says what is allowed
+            raise _BadRequest(str(exc)) from None
 
     async def model_info(_request: Request) -> Response:
         info: dict[str, Any] = {"live": run_dir is not None and (run_dir / "live").is_dir()}
@@ -111,26 +128,46 @@ def create_app(model: Any = None, class_names: list[str] | None = None, *, run_d
 
     async def predict(request: Request) -> Response:
         image = await body_image(request)
-        probabilities = await run_in_threadpool(locked, _probabilities, model, image)
-        return JSONResponse({"probabilities": probabilities.tolist(), "top": int(np.argmax(probabilities)),
-                             "class_names": class_names, "input": np.round(image[..., 0] if image.shape[-1] == 1
-                                                                            else image, 2).tolist()})
+        probabilities = await worker.predict(image)
+        answer = {"probabilities": probabilities.tolist(), "top": int(np.argmax(probabilities)),
+                  "class_names": class_names}
+        if request.query_params.get("input", "0") in ("1", "true"):  # the page's preview of what the model sees
+            answer["input"] = np.round(image[..., 0] if image.shape[-1] == 1 else image, 2).tolist()
+        return JSONResponse(answer)
 
     async def explain(request: Request) -> Response:
         from .pixel import explain_pixel
 
         query = request.query_params
         layer = query.get("layer", "")
-        indices = [_int_param(query, name) for name in ("map", "y", "x")]
+        indices = [_int_param(query, name, 0 if name != "map" else None) for name in ("map", "y", "x")]
         image = await body_image(request)
-        try:
-            return JSONResponse(await run_in_threadpool(locked, explain_pixel, model, image, layer, *indices))
-        except ValueError as exc:
-            raise _BadRequest(str(exc)) from None
+        return JSONResponse(await on_model(explain_pixel, image, layer, *indices))
 
     async def maps(request: Request) -> Response:
         image = await body_image(request)
-        return JSONResponse(await run_in_threadpool(locked, _maps, model, image))
+        return JSONResponse(await on_model(_maps, image))
+
+    async def lenses(request: Request) -> Response:
+        from .lenses import lens_parameters, lens_playground
+
+        try:  # checked before the upload is read: a bad parameter costs no decoding
+            size, sigma = lens_parameters(request.query_params.get("size", "3"), request.query_params.get("sigma", "2"))
+        except ValueError as exc:
+            raise _BadRequest(str(exc)) from None
+        image = await body_image(request)
+        return JSONResponse(await on_model(lens_playground, image, size, sigma))
+
+    async def test_samples(request: Request) -> Response:
+        need_model()
+        start = _int_param(request.query_params, "start", 0)
+        count = _int_param(request.query_params, "count", 12)
+        try:
+            return JSONResponse(await run_in_threadpool(samples.page, start, count))
+        except NoSamples as exc:
+            raise _BadRequest(str(exc), 404) from None
+        except ValueError as exc:
+            raise _BadRequest(str(exc)) from None
 
     async def events(request: Request) -> Response:
         if run_dir is None:
@@ -163,10 +200,18 @@ def create_app(model: Any = None, class_names: list[str] | None = None, *, run_d
         Route("/api/predict", predict, methods=["POST"]),
         Route("/api/explain", explain, methods=["POST"]),
         Route("/api/maps", maps, methods=["POST"]),
+        Route("/api/lenses", lenses, methods=["POST"]),
+        Route("/api/samples", test_samples),
         Route("/api/events", events),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    return Starlette(routes=routes, exception_handlers={_BadRequest: refuse},
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette):
+        yield
+        if worker is not None:  # the inference thread ends with the server
+            worker.close()
+
+    return Starlette(routes=routes, exception_handlers={_BadRequest: refuse}, lifespan=lifespan,
                      middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))])
 
 
@@ -178,12 +223,6 @@ def _int_param(query: Any, name: str, default: int | None = None) -> int:
         return int(raw)
     except (TypeError, ValueError):
         raise _BadRequest(f"{name}: expected an integer query parameter; received {raw!r}.") from None
-
-
-def _probabilities(model: Any, image: np.ndarray) -> np.ndarray:
-    from ..lens.scores import predict_proba
-
-    return predict_proba(model, image[None])[0]
 
 
 def _maps(model: Any, image: np.ndarray) -> dict:

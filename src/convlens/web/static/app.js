@@ -1,17 +1,16 @@
-// The web lens page: input (draw / upload), prediction bars, every layer's maps, pixel detail, formulas, playground.
+// The web lens page: input (draw / upload / test samples), prediction bars, every layer's maps, pixel detail,
+// Dense/softmax units, the lens playground, formulas, output-size playground.
+import { api, imageParams } from "./api.js";
 import { paint, paintGray, range } from "./colors.js";
+import { startDense } from "./dense.js";
 import { el, fmt, matrix } from "./dom.js";
+import { startLenses } from "./lenses.js";
 import { startLive } from "./live.js";
 import { startPlayground } from "./playground.js";
+import { startSamples } from "./samples.js";
 
 const state = { model: null, image: null, draw: false, maps: null, selected: null, busy: false, again: false };
-
-async function api(path, body) {
-  const response = await fetch(path, body ? { method: "POST", body } : {});
-  const data = await response.json();
-  if (!response.ok) throw new Error(data.error || response.statusText);
-  return data;
-}
+const followers = [];  // views refreshed after every full update of the input (lens playground, Dense units)
 
 async function main() {
   startPlayground();
@@ -21,11 +20,15 @@ async function main() {
   if (!model.layers.length) return;
   document.getElementById("model-name").textContent =
     `${model.layers.length} layers · input ${JSON.stringify(model.input_shape)}`;
-  for (const id of ["input-section", "overview-section", "formulas-section"]) document.getElementById(id).hidden = false;
+  for (const id of ["input-section", "overview-section", "lenses-section", "formulas-section"]) {
+    document.getElementById(id).hidden = false;
+  }
   if (!model.drawing) document.getElementById("draw-box").hidden = true;
   showFormulas(model);
   setUpDrawing();
   setUpUpload();
+  followers.push(startLenses(state), startDense(state));
+  startSamples((blob) => { state.image = blob; state.draw = false; refresh(true); });
   document.getElementById("scale").addEventListener("change", showOverview);
 }
 
@@ -67,13 +70,13 @@ async function refresh(full) {
   if (state.busy) { state.again = state.again || full || "predict"; return; }
   state.busy = true;
   try {
-    const query = state.draw ? "?draw=1" : "";
-    const result = await api(`/api/predict${query}`, state.image);
+    const result = await api(`/api/predict?${imageParams(state, { input: 1 })}`, state.image);
     showPrediction(result);
     if (full) {
-      state.maps = await api(`/api/maps${query}`, state.image);
+      state.maps = await api(`/api/maps?${imageParams(state)}`, state.image);
       showOverview();
       if (state.selected) showDetail(state.selected.layer, state.selected.map);
+      await Promise.all(followers.map((follow) => follow()));
     }
     document.body.dataset.ready = "1";
   } catch (error) {
@@ -96,6 +99,8 @@ function showPrediction(result) {
     bars.append(bar);
   });
   paintGray(document.getElementById("model-input"), result.input);
+  const unit = document.getElementById("dense-unit");
+  if (!unit.dataset.touched) unit.value = String(result.top);  // the Dense view opens on the predicted class
 }
 
 function showOverview() {
@@ -151,8 +156,7 @@ function showDetail(layerName, k) {
 }
 
 async function explain(layerName, k, y, x) {
-  const params = new URLSearchParams({ layer: layerName, map: k, y, x });
-  if (state.draw) params.set("draw", "1");
+  const params = imageParams(state, { layer: layerName, map: k, y, x });
   const box = document.getElementById("detail-numbers");
   try {
     const e = await api(`/api/explain?${params}`, state.image);
