@@ -1,4 +1,8 @@
-"""The page in Debian's chromium, driven by Playwright: draw, read the prediction, hover a pixel; screenshots to docs/."""
+"""The page in Debian's chromium, driven by Playwright: draw, read the prediction, hover a pixel.
+
+The screenshots in docs/ come from these tests: ``CONVLENS_SCREENSHOTS=docs python -m pytest tests/web``
+retakes them; otherwise they go to a temporary folder, so a test run leaves the checkout as it was.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +20,19 @@ from convlens import lens
 from convlens.web.images import mnist_digit
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="browser tests need `pip install playwright`")
 if not os.path.exists(CHROMIUM):
     pytest.skip("browser tests need Debian's chromium (apt-get install chromium); Playwright cannot download "
                 "its own browser here", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    """Where screenshots go: docs/ when asked (CONVLENS_SCREENSHOTS=docs), else a temporary folder."""
+    if os.environ.get("CONVLENS_SCREENSHOTS") == "docs":
+        return Path(__file__).resolve().parents[2] / "docs"
+    return tmp_path_factory.mktemp("screenshots")
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +54,7 @@ def canvas_pixels(page) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(data_url.split(",")[1]))).convert("L"))
 
 
-def test_drawn_seven_is_predicted_as_the_model_predicts(page, served):
+def test_drawn_seven_is_predicted_as_the_model_predicts(page, served, shots):
     _, model = served
     box = page.locator('[data-testid="draw"]').bounding_box()
     page.mouse.move(box["x"] + 60, box["y"] + 50)
@@ -57,10 +68,10 @@ def test_drawn_seven_is_predicted_as_the_model_predicts(page, served):
     expected = int(np.argmax(model.predict(digit[None, ..., None], verbose=0)[0]))
     page.wait_for_function(f"document.querySelector('[data-testid=prediction]').textContent === 'digit {expected}'",
                            timeout=10_000)
-    page.locator("#input-section").screenshot(path=str(DOCS / "web_draw.png"))
+    page.locator("#input-section").screenshot(path=str(shots / "web_draw.png"))
 
 
-def test_hovered_pixel_shows_the_layer_output(page, served):
+def test_hovered_pixel_shows_the_layer_output(page, served, shots):
     _, model = served
     conv = model.layers[1].name
     page.click(f'.map[data-layer="{conv}"][data-map="2"]')
@@ -79,21 +90,21 @@ def test_hovered_pixel_shows_the_layer_output(page, served):
     assert expected > 0
     assert shown_value == pytest.approx(float(expected), abs=1e-5)
     assert max(shown_sum + shown_bias, 0) == pytest.approx(float(expected), abs=1e-5)
-    page.locator("#detail-section").screenshot(path=str(DOCS / "web_pixel.png"))
-    page.locator("#overview-section").screenshot(path=str(DOCS / "web_layers.png"))
+    page.locator("#detail-section").screenshot(path=str(shots / "web_pixel.png"))
+    page.locator("#overview-section").screenshot(path=str(shots / "web_layers.png"))
 
 
-def test_playground_flags_invalid_settings(page):
+def test_playground_flags_invalid_settings(page, shots):
     page.fill("#pg-n", "5")
     page.fill("#pg-f", "7")
     assert page.text_content('[data-testid="playground"]').startswith("invalid: the window (7")
     page.select_option("#pg-p", "same")
     page.fill("#pg-s", "2")
     assert "⌈5/2⌉ = 3" in page.text_content('[data-testid="playground"]')
-    page.locator("#formulas-section").screenshot(path=str(DOCS / "web_formulas.png"))
+    page.locator("#formulas-section").screenshot(path=str(shots / "web_formulas.png"))
 
 
-def test_sample_picker_feeds_a_test_image(page, served):
+def test_sample_picker_feeds_a_test_image(page, served, shots):
     from convlens import datasets
 
     _, model = served
@@ -104,10 +115,10 @@ def test_sample_picker_feeds_a_test_image(page, served):
     page.wait_for_function("document.body.dataset.ready === '1'")
     expected = int(np.argmax(model.predict(x_test[3][None, ..., None].astype(np.float32), verbose=0)[0]))
     page.wait_for_function(f"document.querySelector('[data-testid=prediction]').textContent === 'digit {expected}'")
-    page.locator("#input-section").screenshot(path=str(DOCS / "web_samples.png"))
+    page.locator("#input-section").screenshot(path=str(shots / "web_samples.png"))
 
 
-def test_dense_and_softmax_numbers_equal_numpy(page, served):
+def test_dense_and_softmax_numbers_equal_numpy(page, served, shots):
     from convlens import datasets
 
     _, model = served
@@ -127,10 +138,10 @@ def test_dense_and_softmax_numbers_equal_numpy(page, served):
     page.fill("#dense-unit", "10")
     assert "from 0 to 9" in page.text_content('[data-testid="dense-status"]')
     page.fill("#dense-unit", "4")
-    page.locator("#dense-section").screenshot(path=str(DOCS / "web_dense.png"))
+    page.locator("#dense-section").screenshot(path=str(shots / "web_dense.png"))
 
 
-def test_lens_playground_shows_the_nearest_classic_kernels(page, served):
+def test_lens_playground_shows_the_nearest_classic_kernels(page, served, shots):
     _, model = served
     page.fill("#lens-size", "5")
     page.wait_for_function("document.querySelector('[data-testid=lens-status]').dataset.size === '5'")
@@ -140,7 +151,7 @@ def test_lens_playground_shows_the_nearest_classic_kernels(page, served):
     expected = lens.resemble_classic(model.layers[1])
     assert [name for name, _ in shown] == [r.name for r in expected]
     np.testing.assert_allclose([r for _, r in shown], [r.correlation for r in expected], atol=1e-6)
-    page.locator("#lenses-section").screenshot(path=str(DOCS / "web_lenses.png"))
+    page.locator("#lenses-section").screenshot(path=str(shots / "web_lenses.png"))
     page.fill("#lens-size", "4")
     assert page.text_content('[data-testid="lens-status"]').startswith("invalid: window size must be an odd whole")
     page.fill("#lens-size", "3")
