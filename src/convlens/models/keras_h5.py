@@ -20,6 +20,7 @@ is gamma, beta, moving_mean, moving_variance). Groups outside ``vars`` and
 
 from __future__ import annotations
 
+import os
 from typing import Iterator
 
 import h5py
@@ -127,6 +128,30 @@ def read_weights(h5: h5py.File, model: Layer, where: str) -> list[tuple[Layer, l
                                 for i, shape in enumerate(shapes)]))
     _reject_leftovers(h5, expected_groups, where)
     return found
+
+
+def open_checked(path: "str | os.PathLike[str]") -> h5py.File:
+    """Open ``path`` read-only as HDF5, refusing what is not HDF5 and anything that links outside it.
+
+    Raises:
+        FileFormatError: the file is not HDF5, or it links outside itself (see ``refuse_links``).
+
+    Example:
+        >>> open_checked("notes.txt")  # doctest: +SKIP
+        Traceback (most recent call last):
+        convlens.errors.FileFormatError: notes.txt cannot be read as an HDF5 file: ...
+    """
+    where = str(path)
+    try:
+        h5 = h5py.File(path, "r")
+    except OSError as error:
+        raise FileFormatError(f"{where} cannot be read as an HDF5 file: {error}") from None
+    try:
+        refuse_links(h5, where)  # before anything is opened: an external link could lead to a FIFO
+    except BaseException:
+        h5.close()
+        raise
+    return h5
 
 
 def refuse_links(h5: h5py.File, where: str) -> None:

@@ -30,6 +30,7 @@ import numpy as np
 from .. import limits
 from ..errors import FileFormatError
 from . import keras_format
+from .keras_h5 import open_checked
 
 if TYPE_CHECKING:
     from .model import Model
@@ -139,11 +140,7 @@ def read_model(path: str | os.PathLike, custom_objects: dict[str, Any] | None = 
     from ..zoo.weights import load_legacy_h5_weights
 
     where = str(path)
-    try:
-        h5 = h5py.File(path, "r")
-    except OSError as error:
-        raise FileFormatError(f"{where} cannot be read as an HDF5 file: {error}") from None
-    with h5:
+    with open_checked(path) as h5:
         raw = h5.attrs.get("model_config")
         if raw is None:
             raise FileFormatError(f"{where} holds no model_config: it is a weights file; build the model and "

@@ -34,7 +34,7 @@ from ..layers.core import Dense
 from ..layers.reshaping import Flatten
 from ..models import saving
 from ..models.functional import Functional
-from ..models.keras_h5 import _refuse_link, refuse_links
+from ..models.keras_h5 import _refuse_link, open_checked
 from ..models.model import Model
 
 # The zoo builders' `weights=`: None (random weights), or the path of a local file.
@@ -165,12 +165,7 @@ def _text_list(group: h5py.Group, name: str) -> list[str]:
 
 def load_legacy_h5_weights(model: Model, path: Path) -> None:
     where = str(path)
-    try:
-        h5 = h5py.File(path, "r")
-    except OSError as error:
-        raise ValueError(f"{where} cannot be read as an HDF5 file: {error}") from None
-    with h5:
-        refuse_links(h5, where)  # before anything is opened: an external link could lead to a FIFO
+    with open_checked(path) as h5:
         root = h5["model_weights"] if isinstance(h5.get("model_weights"), h5py.Group) else h5  # a legacy full model
         if not _text_list(root, "layer_names"):
             if "layers" in root or "vars" in root:
