@@ -9,7 +9,13 @@ from __future__ import annotations
 import base64
 import io
 import os
+import re
 import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +26,7 @@ from convlens import lens
 from convlens.web.images import mnist_digit
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SRC = Path(__file__).resolve().parents[2] / "src"
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="browser tests need `pip install playwright`")
 if not os.path.exists(CHROMIUM):
@@ -33,6 +40,35 @@ def shots(tmp_path_factory) -> Path:
     if os.environ.get("CONVLENS_SCREENSHOTS") == "docs":
         return Path(__file__).resolve().parents[2] / "docs"
     return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture(scope="module")
+def served(run_dir):
+    """``(url, model)``: a real `convlens serve RUN` process (the pytest process's own state cannot reach it)."""
+    from convlens.models import saving
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
+    process = subprocess.Popen([sys.executable, "-m", "convlens", "serve", str(run_dir), "--port", "0"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    deadline = time.monotonic() + 60
+    url = None
+    while url is None and time.monotonic() < deadline and process.poll() is None:
+        line = process.stdout.readline()  # type: ignore[union-attr]
+        lines.append(line)
+        url = next(iter(re.findall(r"http://127\.0\.0\.1:\d+/", line)), None)
+    if url is None:
+        process.kill()
+        raise AssertionError("`convlens serve` printed no URL within 60 s:\n" + "".join(lines))
+    threading.Thread(target=process.stdout.read, daemon=True).start()  # type: ignore[union-attr]  # keep the pipe drained
+    try:
+        yield url, saving.load_model(run_dir / "model.keras")
+    finally:
+        process.send_signal(signal.SIGINT)  # Ctrl-C: the server stops cleanly
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import atexit
 import datetime
 import os
 from typing import Any, Callable, Mapping
@@ -65,6 +66,14 @@ def join(backend: str | None = None) -> None:
     if backend == "nccl":
         torch.cuda.set_device(local_rank())
     dist.init_process_group(backend, init_method="env://", timeout=datetime.timedelta(seconds=timeout()))
+    # Left to the interpreter's exit, gloo's threads are torn down unjoined and the process can abort
+    # ("terminate called without an active exception", exit status -6) after its work is done.
+    atexit.register(_leave)
+
+
+def _leave() -> None:
+    if dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def rank() -> int:
