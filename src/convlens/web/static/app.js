@@ -67,7 +67,8 @@ function update(canvas, draw, full) {
 
 // One request in flight at a time: while drawing, the newest stroke wins and stale ones are skipped.
 async function refresh(full) {
-  if (state.busy) { state.again = state.again || full || "predict"; return; }
+  // A full refresh asked for while busy must survive later predict-only requests (the last stroke's maps).
+  if (state.busy) { state.again = state.again === true || full === true ? true : "predict"; return; }
   state.busy = true;
   try {
     const result = await api(`/api/predict?${imageParams(state, { input: 1 })}`, state.image);
