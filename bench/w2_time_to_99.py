@@ -6,7 +6,9 @@ the first run also pays for one-time start-up (CUDA context, kernel
 selection) and is reported separately.
 
 Run: ``python bench/w2_time_to_99.py [--repeats 3] [--device auto] [--recipe NAME] [--grid JSON]``
-(the recipe defaults to ``fast`` on a GPU and ``fast-cpu`` on a CPU).
+(the recipe defaults to ``fast`` on a GPU and ``fast-cpu`` on a CPU). The target's own measure, one fresh
+``convlens train --recipe fast-cpu`` process per seed timed by its run.json, is
+``python bench/main_job.py --seeds 0,1,2 -- --recipe fast-cpu``.
 """
 
 from __future__ import annotations
@@ -42,8 +44,9 @@ def run_recipe(recipe, x, y, xt, yt, device: str, seed: int) -> tuple[float, flo
     model.compile(optimizer=optimizers.get(recipe.optimizer, **recipe.optimizer_options),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     steps = -(-len(x) // recipe.batch_size) * recipe.epochs
-    model.fit(x, y, batch_size=recipe.batch_size, epochs=recipe.epochs, verbose=0, device=device,
-              callbacks=[OneCycle(recipe.peak_lr, steps, recipe.warmup)])
+    with recipe.autocast(device):  # bfloat16 steps where the recipe and the CPU allow, as `convlens train` does
+        model.fit(x, y, batch_size=recipe.batch_size, epochs=recipe.epochs, verbose=0, device=device,
+                  callbacks=[OneCycle(recipe.peak_lr, steps, recipe.warmup)])
     _, accuracy = model.evaluate(xt, yt, batch_size=2000, verbose=0)
     seconds = time.perf_counter() - start
     return seconds, float(accuracy)

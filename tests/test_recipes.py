@@ -139,3 +139,55 @@ def test_a_recipe_with_a_whitened_stem_sets_it_from_the_training_images(monkeypa
     monkeypatch.setattr(Sequential, "fit", spy)
     runs.train(RunConfig(recipe="stemmed", sample=True, pictures=False, out=str(tmp_path / "run")), verbose=0)
     np.testing.assert_array_equal(seen["stem"], seen["expected"])
+
+
+def test_bfloat16_recipes_train_in_bfloat16_only_where_the_cpu_has_it(monkeypatch):
+    import dataclasses
+
+    import torch
+
+    from convlens import recipes
+
+    recipe = dataclasses.replace(RECIPES["fast-cpu"], training_precision="bfloat16")
+    monkeypatch.setattr(recipes, "native_bfloat16", lambda: True)
+    assert recipe.precision("cpu") == "bfloat16"
+    with recipe.autocast("cpu"):
+        assert torch.is_autocast_enabled("cpu") and torch.get_autocast_dtype("cpu") == torch.bfloat16
+    assert recipe.precision("meta") == "float32"  # only the CPU path is tuned
+    monkeypatch.setattr(recipes, "native_bfloat16", lambda: False)  # emulated bfloat16 is slower: float32
+    assert recipe.precision("cpu") == "float32"
+    with recipe.autocast("cpu"):
+        assert not torch.is_autocast_enabled("cpu")
+    assert RECIPES["fast"].precision("cpu") == "float32"
+
+
+def test_a_bfloat16_recipe_updates_the_bfloat16_copies_every_step_and_tests_in_float32(monkeypatch, tmp_path):
+    """Around a whole fit, autocast's cast cache would keep the first step's copies of the weights (no learning)."""
+    import dataclasses
+
+    import torch
+
+    from convlens import recipes, runs
+
+    monkeypatch.setattr(recipes, "native_bfloat16", lambda: True)
+    tiny = dataclasses.replace(RECIPES["fast-cpu"], model_options={"filters": (4, 8, 8), "stem": "fixed"},
+                               batch_size=64, peak_lr=0.02)
+    monkeypatch.setitem(recipes.RECIPES, "tiny", tiny)
+    seen = {"train": set(), "test": set()}
+    evaluate = Sequential.evaluate
+    step = Sequential._train_step
+
+    def spy_step(model, x, y, sample_weight=None):
+        seen["train"].add(torch.is_autocast_enabled("cpu"))
+        return step(model, x, y, sample_weight)
+
+    def spy_evaluate(model, *args, **kwargs):
+        seen["test"].add(torch.is_autocast_enabled("cpu"))
+        return evaluate(model, *args, **kwargs)
+
+    monkeypatch.setattr(Sequential, "_train_step", spy_step)
+    monkeypatch.setattr(Sequential, "evaluate", spy_evaluate)
+    result = runs.train(RunConfig(recipe="tiny", sample=True, pictures=False, out=str(tmp_path / "run")), verbose=0)
+    assert seen == {"train": {True}, "test": {False}}
+    # 6,000 sample images, 94 steps: a network that learns, which stale bfloat16 weights never did (about 10 %)
+    assert result.test_accuracy > 0.6

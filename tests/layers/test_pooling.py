@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from convlens import layers
 from convlens.layers.conv import apply_padding, pad_amounts
@@ -96,3 +97,38 @@ def test_valid_max_pooling_pads_nothing():
     x = torch.zeros(1, 2, 6, 6)
     padded, symmetric = apply_padding(x, pad_amounts(x.shape[2:], (2, 2), (2, 2), (1, 1), "valid"), float("-inf"))
     assert padded is x and symmetric == (0, 0)  # the kernel is called on the input itself: no copy
+
+
+@pytest.mark.parametrize("shape", [(3, 26, 26, 5), (2, 13, 13, 4), (2, 7, 8, 3), (2, 2, 5, 1), (1, 14, 14, 32)])
+def test_max_pooling_without_gradients_equals_torch_pooling_nan_included(shape):
+    """Inference takes the strided-maxima path (max_of_strided_views); it must equal F.max_pool2d exactly."""
+    from convlens.layers.pooling import max_of_strided_views
+
+    x = torch.randn(*shape)
+    x.view(-1)[::7] = float("nan")
+    x.view(-1)[3::11] = float("-inf")
+    pool = layers.MaxPooling2D()
+    with torch.no_grad():
+        got = pool(x)
+    expected = F.max_pool2d(x.movedim(-1, 1), 2).movedim(1, -1)
+    assert got.shape == expected.shape
+    torch.testing.assert_close(got, expected, rtol=0, atol=0, equal_nan=True)
+    fast = max_of_strided_views(x.movedim(-1, 1))
+    assert fast.is_contiguous(memory_format=torch.channels_last)  # stays channels-last for the next layer
+    torch.testing.assert_close(fast, expected.movedim(-1, 1), rtol=0, atol=0, equal_nan=True)
+
+
+def test_max_pooling_takes_the_strided_path_only_where_it_is_exact_and_faster(monkeypatch):
+    from convlens.layers import pooling
+
+    calls = []
+    monkeypatch.setattr(pooling, "max_of_strided_views", lambda x: calls.append(x.shape) or F.max_pool2d(x, 2))
+    x = torch.randn(2, 6, 6, 3)
+    with torch.no_grad():
+        layers.MaxPooling2D()(x)  # taken
+        layers.MaxPooling2D(3)(x)  # 3 x 3 windows: torch's pooling
+        layers.MaxPooling2D(2, strides=1)(x)
+        layers.MaxPooling2D(padding="same")(torch.randn(2, 5, 5, 3))  # padded: torch's pooling
+        layers.MaxPooling2D()(torch.randn(1, 2048, 2048, 2))  # 32 MB, beyond the cache: torch's pooling
+    layers.MaxPooling2D()(x.requires_grad_())  # a gradient is needed: torch's pooling (it keeps the indices)
+    assert calls == [(2, 3, 6, 6)]

@@ -18,6 +18,9 @@ from .shapes import conv_output_length
 
 _MAX: dict[int, Callable[..., torch.Tensor]] = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
 _AVG: dict[int, Callable[..., torch.Tensor]] = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
+# Inputs up to this size pool faster as strided maxima (max_of_strided_views) than with F.max_pool2d; larger ones,
+# read from memory rather than cache, slower: (1024, 32, 26, 26), 88 MB, took 36 against 23 us per image.
+_STRIDED_MAX_BYTES = 16 << 20
 
 
 class BasePooling(ChannelsLayout, Layer):
@@ -73,9 +76,18 @@ class BasePooling(ChannelsLayout, Layer):
         pads = pad_amounts(x.shape[2:], self.pool_size, self.strides, (1,) * self.rank, self.padding)
         if self.mode == "average":
             return self._average(x, pads)
+        if self._strided_max and not any(a or b for a, b in pads) and x.device.type == "cpu" \
+                and min(x.shape[2:]) >= 2 and x.numel() * x.element_size() <= _STRIDED_MAX_BYTES \
+                and not (x.requires_grad and torch.is_grad_enabled()):
+            return max_of_strided_views(x)
         # "valid" (and any symmetric "same") pads inside the kernel: apply_padding copies nothing then.
         padded, symmetric = apply_padding(x, pads, value=float("-inf"))
         return _MAX[self.rank](padded, self.pool_size, self.strides, symmetric or 0)
+
+    @property
+    def _strided_max(self) -> bool:
+        """2 x 2 max-pooling with stride 2, which :func:`max_of_strided_views` computes where no gradient is needed."""
+        return self.mode == "max" and self.rank == 2 and self.pool_size == (2, 2) and self.strides == (2, 2)
 
     def _average(self, x: torch.Tensor, pads: list[tuple[int, int]]) -> torch.Tensor:
         symmetric = all(a == b for a, b in pads)
@@ -92,6 +104,28 @@ class BasePooling(ChannelsLayout, Layer):
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "pool_size": self.pool_size, "padding": self.padding,
                 "strides": self.strides, "data_format": self.data_format}
+
+
+def max_of_strided_views(x: torch.Tensor) -> torch.Tensor:
+    """2 x 2 max-pooling with stride 2 of ``(N, C, H, W)`` as two element-wise maxima of strided views (no indices).
+
+    Equal to ``F.max_pool2d(x, 2)`` element for element, NaN included (both
+    propagate it); an odd last row or column is dropped, as "valid" pooling
+    does. On a CPU, without gradients, it is several times faster: torch's
+    pooling kernel also writes the indices its backward would need. Measured
+    on the 2-core CPU (torch 2.13, channels-last memory): 0.13 ms against
+    0.65 ms for (128, 16, 28, 28), 2.3 against 3.9 us per image for
+    (32, 32, 26, 26).
+
+    Example:
+        >>> import torch
+        >>> x = torch.arange(16.0).reshape(1, 1, 4, 4)
+        >>> max_of_strided_views(x).flatten().tolist()
+        [5.0, 7.0, 13.0, 15.0]
+    """
+    height, width = x.shape[2] // 2 * 2, x.shape[3] // 2 * 2
+    rows = torch.maximum(x[:, :, 0:height:2], x[:, :, 1:height:2])
+    return torch.maximum(rows[:, :, :, 0:width:2], rows[:, :, :, 1:width:2])
 
 
 def _pooling_class(name: str, rank: int, mode: str, default_pool: int | tuple[int, ...], doc: str) -> type[BasePooling]:
