@@ -240,6 +240,9 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
     config = dataclasses.replace(config, image_size=tuple(data["input_shape"][:2]))
     class_names = data["class_names"]
     recipe = None
+    # fit runs in this context: a recipe may train in bfloat16 where the CPU has it (Recipe.autocast); the test
+    # pass after it stays float32
+    precision: Any = contextlib.nullcontext()
     if config.recipe is not None:
         import torch
 
@@ -247,7 +250,9 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
         from .training.data import resolve_device
 
         recipe = RECIPES[config.recipe]
-        if config.recipe == "fast" and resolve_device(config.device, torch.device("cpu")).type == "cpu":
+        device = resolve_device(config.device, torch.device("cpu"))  # where fit will train the newly built model
+        precision = recipe.autocast(device)
+        if config.recipe == "fast" and device.type == "cpu":
             log("--recipe fast is tuned for a GPU; on a CPU --recipe fast-cpu trains a model with 4x fewer "
                 "multiply-adds per image.")
     model = build_model(config.model, tuple(data["input_shape"]), len(class_names),
@@ -288,11 +293,6 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
     # per process): a start-up cost like importing torch itself, so it is paid here rather than inside fit.
     import torch._dynamo  # noqa: F401
 
-    # A recipe may train in bfloat16 where the CPU has it (Recipe.autocast); the test pass is float32 either way.
-    from .training.data import resolve_device
-
-    precision = recipe.autocast(resolve_device(config.device, model.device)) if recipe is not None \
-        else contextlib.nullcontext()
     start = time.perf_counter()
     try:
         if "train_ds" in data:
