@@ -27,9 +27,11 @@ from _common import machine, mnist, table  # noqa: E402
 
 def run_recipe(recipe, x, y, xt, yt, device: str, seed: int) -> tuple[float, float]:
     import torch
+    import torch.nn.functional as F
 
-    from convlens import optimizers, zoo
+    from convlens import zoo
     from convlens.recipes import OneCycle
+    from convlens.runs import compile_for_classification
     from convlens.utils import set_random_seed
 
     if device.startswith("cuda"):
@@ -41,12 +43,14 @@ def run_recipe(recipe, x, y, xt, yt, device: str, seed: int) -> tuple[float, flo
         from convlens.training.whitening import whiten_stem
 
         whiten_stem(model, x[:1000].cpu().numpy() if isinstance(x, torch.Tensor) else x)
-    model.compile(optimizer=optimizers.get(recipe.optimizer, **recipe.optimizer_options),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    steps = -(-len(x) // recipe.batch_size) * recipe.epochs
+    compile_for_classification(model, recipe.optimizer, None, recipe.label_smoothing, **recipe.optimizer_options)
+    if recipe.label_smoothing:  # the smoothed loss takes one-hot labels, as in `convlens train`
+        y, yt = (F.one_hot(torch.as_tensor(labels).long(), 10).float() for labels in (y, yt))
+    per_epoch = recipe.steps_per_epoch(len(x))  # None: whole passes
+    steps = (per_epoch or -(-len(x) // recipe.batch_size)) * recipe.epochs
     with recipe.autocast(device):  # bfloat16 steps where the recipe and the CPU allow, as `convlens train` does
-        model.fit(x, y, batch_size=recipe.batch_size, epochs=recipe.epochs, verbose=0, device=device,
-                  callbacks=[OneCycle(recipe.peak_lr, steps, recipe.warmup)])
+        model.fit(x, y, batch_size=recipe.batch_size, epochs=recipe.epochs, steps_per_epoch=per_epoch, verbose=0,
+                  device=device, callbacks=[OneCycle(recipe.peak_lr, steps, recipe.warmup)])
     _, accuracy = model.evaluate(xt, yt, batch_size=2000, verbose=0)
     seconds = time.perf_counter() - start
     return seconds, float(accuracy)
@@ -76,7 +80,8 @@ def main() -> None:
         runs = [run_recipe(recipe, x, y, xt, yt, device, seed) for seed in range(args.repeats)]
         later = runs[1:] or runs
         options = " ".join(f"{k}={v}" for k, v in {**recipe.model_options, **recipe.optimizer_options}.items())
-        rows.append([f"{recipe.model} b{recipe.batch_size} e{recipe.epochs} lr{recipe.peak_lr} w{recipe.warmup} {options}",
+        rows.append([f"{recipe.model} b{recipe.batch_size} e{recipe.epochs}x{recipe.epoch_fraction} lr{recipe.peak_lr} "
+                     f"w{recipe.warmup} ls{recipe.label_smoothing} {options}",
                      f"{runs[0][0]:.2f}", f"{statistics.median(s for s, _ in later):.2f}",
                      " ".join(f"{a:.4f}" for _, a in runs)])
         print(rows[-1], flush=True)

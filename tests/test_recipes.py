@@ -191,3 +191,72 @@ def test_a_bfloat16_recipe_updates_the_bfloat16_copies_every_step_and_tests_in_f
     assert seen == {"train": {True}, "test": {False}}
     # 6,000 sample images, 94 steps: a network that learns, which stale bfloat16 weights never did (about 10 %)
     assert result.test_accuracy > 0.6
+
+
+def test_a_shortened_epoch_counts_its_steps_from_the_fraction():
+    import dataclasses
+
+    recipe = dataclasses.replace(RECIPES["fast"], batch_size=256, epoch_fraction=0.85)
+    assert recipe.steps_per_epoch(60000) == 200  # ceil(0.85 * 60000 / 256)
+    assert dataclasses.replace(recipe, epoch_fraction=1.0).steps_per_epoch(60000) is None
+    assert dataclasses.replace(recipe, epoch_fraction=1e-9).steps_per_epoch(60000) == 1
+
+
+def test_a_smoothing_recipe_fits_one_hot_labels_with_keras_smoothed_loss_over_its_shortened_epoch(monkeypatch,
+                                                                                                   tmp_path):
+    import dataclasses
+    import json
+
+    from convlens import recipes, runs
+    from convlens.training.losses import CategoricalCrossentropy
+
+    tiny = dataclasses.replace(RECIPES["fast-cpu"], model_options={"filters": (4, 8, 8), "stem": "fixed"},
+                               batch_size=100, label_smoothing=0.1, epoch_fraction=0.5)
+    monkeypatch.setitem(recipes.RECIPES, "tiny", tiny)
+    seen = {"rates": []}
+    fit, evaluate = Sequential.fit, Sequential.evaluate
+
+    def spy_fit(model, x, y, *args, **kwargs):
+        seen.update(loss=model.loss, y=np.asarray(y), steps=kwargs.get("steps_per_epoch"))
+        from convlens.callbacks import Callback
+
+        class Rates(Callback):
+            def on_train_batch_begin(self, batch, logs=None):
+                seen["rates"].append(self.model.optimizer.learning_rate)
+
+        kwargs["callbacks"] = [*kwargs["callbacks"], Rates()]
+        return fit(model, x, y, *args, **kwargs)
+
+    def spy_evaluate(model, x, y, *args, **kwargs):
+        seen["y_test"] = np.asarray(y)
+        return evaluate(model, x, y, *args, **kwargs)
+
+    monkeypatch.setattr(Sequential, "fit", spy_fit)
+    monkeypatch.setattr(Sequential, "evaluate", spy_evaluate)
+    result = runs.train(RunConfig(recipe="tiny", sample=True, pictures=False, out=str(tmp_path / "run")), verbose=0)
+    assert isinstance(seen["loss"], CategoricalCrossentropy) and seen["loss"].get_config()["label_smoothing"] == 0.1
+    assert seen["y"].shape == (6000, 10) and seen["y_test"].shape[1:] == (10,)
+    np.testing.assert_array_equal(seen["y"].sum(axis=1), 1.0)
+    assert seen["steps"] == 30  # half of the 6,000 sample images in batches of 100
+    # the one-cycle schedule spans the shortened epoch: 30 rates, rising over 6 steps, ending near 0
+    assert len(seen["rates"]) == 30 and max(seen["rates"]) == pytest.approx(tiny.peak_lr)
+    assert seen["rates"][-1] == pytest.approx(tiny.peak_lr / 25)
+    assert result.test_accuracy > 0.5
+    recorded = json.loads((tmp_path / "run" / "run.json").read_text())["results"]
+    assert recorded["training_precision"] == tiny.precision("cpu")
+
+
+def test_a_recipe_that_needs_in_memory_images_refuses_a_folder(tmp_path):
+    from PIL import Image
+
+    from convlens import runs
+
+    for name in ("a", "b"):
+        (tmp_path / "images" / name).mkdir(parents=True)
+        for i in range(3):
+            Image.new("L", (8, 8), 40 * i).save(tmp_path / "images" / name / f"{i}.png")
+    with pytest.raises(ValueError, match="fast-cpu: whitens its first layer .* and smooths one-hot labels, which "
+                                         "needs in-memory images; use --data"):
+        runs.train(RunConfig(recipe="fast-cpu", data=str(tmp_path / "images"), image_size=(8, 8), pictures=False,
+                             out=str(tmp_path / "run")), verbose=0)
+    assert not (tmp_path / "run").exists()

@@ -161,18 +161,35 @@ def outputs_logits(model) -> bool:
     return not (fn in (activations.softmax, activations.sigmoid) or type(last).__name__ == "Softmax")
 
 
-def compile_for_classification(model, optimizer: str = "adam", lr: float | None = None, **options: Any) -> None:
+def compile_for_classification(model, optimizer: str = "adam", lr: float | None = None, label_smoothing: float = 0.0,
+                               **options: Any) -> None:
     """Compile with sparse categorical cross-entropy (from logits when the model outputs logits) and accuracy.
 
-    ``options`` are the optimizer's other hyper-parameters (a recipe's ``optimizer_options``).
+    With ``label_smoothing`` the loss is Keras's ``CategoricalCrossentropy(label_smoothing=...)`` instead,
+    which takes one-hot labels (:func:`one_hot_labels`). ``options`` are the optimizer's other
+    hyper-parameters (a recipe's ``optimizer_options``).
     """
     from . import training
 
     if lr is not None:
         options["learning_rate"] = lr
     opt = training.optimizers.get(optimizer, **options)
-    loss = training.losses.SparseCategoricalCrossentropy(from_logits=outputs_logits(model))
+    if label_smoothing:
+        loss = training.losses.CategoricalCrossentropy(from_logits=outputs_logits(model), label_smoothing=label_smoothing)
+    else:
+        loss = training.losses.SparseCategoricalCrossentropy(from_logits=outputs_logits(model))
     model.compile(optimizer=opt, loss=loss, metrics=["accuracy"])
+
+
+def one_hot_labels(labels: Any, classes: int) -> Any:
+    """Integer labels ``(N,)`` as float32 one-hot rows ``(N, classes)``, for a loss on one-hot labels.
+
+    Example:
+        >>> one_hot_labels(np.array([2, 0]), 3).tolist()
+        [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    """
+    labels = np.asarray(labels).reshape(-1)
+    return np.eye(classes, dtype=np.float32)[labels]
 
 
 def apply_recipe(config: RunConfig) -> RunConfig:
@@ -243,6 +260,7 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
     # fit runs in this context: a recipe may train in bfloat16 where the CPU has it (Recipe.autocast); the test
     # pass after it stays float32
     precision: Any = contextlib.nullcontext()
+    training_precision = "float32"
     if config.recipe is not None:
         import torch
 
@@ -251,23 +269,26 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
 
         recipe = RECIPES[config.recipe]
         device = resolve_device(config.device, torch.device("cpu"))  # where fit will train the newly built model
-        precision = recipe.autocast(device)
+        precision, training_precision = recipe.autocast(device), recipe.precision(device)
         if config.recipe == "fast" and device.type == "cpu":
             log("--recipe fast is tuned for a GPU; on a CPU --recipe fast-cpu trains a model with 4x fewer "
                 "multiply-adds per image.")
+    needs = [why for why, used in (("whitens its first layer from the training images", recipe and recipe.whiten_stem),
+                                   ("smooths one-hot labels", recipe and recipe.label_smoothing)) if used]
+    if needs and "x_train" not in data:
+        raise ValueError(f"--recipe {config.recipe}: {' and '.join(needs)}, which needs in-memory images; use "
+                         f"--data {' or '.join(BUILTIN_DATA)}.")
     model = build_model(config.model, tuple(data["input_shape"]), len(class_names),
                         **(recipe.model_options if recipe else {}))
     prepare_seconds = 0.0  # learning from the data before fit (the whitened stem) counts as training time
     if recipe is not None and recipe.whiten_stem:
-        if "x_train" not in data:
-            raise ValueError(f"--recipe {config.recipe}: whitens its first layer from in-memory images; use "
-                             f"--data {' or '.join(BUILTIN_DATA)}.")
         from .training.whitening import whiten_stem
 
         prepare_start = time.perf_counter()
         whiten_stem(model, data["x_train"])
         prepare_seconds = time.perf_counter() - prepare_start
-    compile_for_classification(model, config.optimizer, config.lr, **(recipe.optimizer_options if recipe else {}))
+    compile_for_classification(model, config.optimizer, config.lr, recipe.label_smoothing if recipe else 0.0,
+                               **(recipe.optimizer_options if recipe else {}))
     if writer:
         out.mkdir(parents=True, exist_ok=True)
         if resume:
@@ -298,14 +319,19 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
         if "train_ds" in data:
             with precision:
                 history = model.fit(data["train_ds"], epochs=config.epochs, validation_data=data["val_ds"],
-                                    callbacks=callbacks, verbose=verbose, device=config.device)
+                                    steps_per_epoch=_steps_per_epoch(config, recipe, data), callbacks=callbacks,
+                                    verbose=verbose, device=config.device)
             test_loss, test_accuracy = model.evaluate(data["val_ds"], verbose=0)
         else:
+            y_train, y_test = data["y_train"], data["y_test"]
+            if recipe is not None and recipe.label_smoothing:  # the smoothed loss takes one-hot labels
+                y_train, y_test = (one_hot_labels(y, len(class_names)) for y in (y_train, y_test))
             with precision:
-                history = model.fit(data["x_train"], data["y_train"], batch_size=config.batch_size,
+                history = model.fit(data["x_train"], y_train, batch_size=config.batch_size,
                                     epochs=config.epochs, validation_split=config.validation_split,
-                                    callbacks=callbacks, verbose=verbose, device=config.device)
-            test_loss, test_accuracy = model.evaluate(data["x_test"], data["y_test"], batch_size=1024, verbose=0)
+                                    steps_per_epoch=_steps_per_epoch(config, recipe, data), callbacks=callbacks,
+                                    verbose=verbose, device=config.device)
+            test_loss, test_accuracy = model.evaluate(data["x_test"], y_test, batch_size=1024, verbose=0)
     finally:
         callbacks[0].on_train_end()  # metrics.csv is closed even when training stops on an error (a full disk)
     train_seconds = time.perf_counter() - start + prepare_seconds
@@ -324,7 +350,7 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
         "config": dataclasses.asdict(config),
         "results": {f"{split}_loss": result.test_loss, f"{split}_accuracy": result.test_accuracy, "scored_on": split,
                     "train_seconds": round(train_seconds, 2), "data": data["message"], "sample": data["sample"],
-                    "device": str(model.device)},
+                    "device": str(model.device), "training_precision": training_precision},
         "history": result.history}, indent=2))
     if config.pictures:
         _draw_pictures(model, data, history, out, log)
@@ -337,13 +363,23 @@ def _schedule(config: RunConfig, recipe, data: dict[str, Any], optimizer):
 
     if recipe is None and config.schedule == "constant":
         return None
-    train_size = len(data["x_train"]) * (1 - config.validation_split) if "x_train" in data else \
-        len(data["train_ds"].file_paths)
-    steps = -(-int(train_size) // config.batch_size) * config.epochs
+    steps = (_steps_per_epoch(config, recipe, data) or -(-_train_size(config, data) // config.batch_size)) * config.epochs
     if recipe is not None:
         return OneCycle(recipe.peak_lr, steps, recipe.warmup)
     peak = config.lr if config.lr is not None else ONE_CYCLE_PEAK_FACTOR * float(optimizer.learning_rate)
     return OneCycle(peak, steps, ONE_CYCLE_WARMUP)
+
+
+def _train_size(config: RunConfig, data: dict[str, Any]) -> int:
+    """How many images fit trains on per pass: the arrays less the validation split, or the folder's training files."""
+    if "x_train" in data:
+        return int(len(data["x_train"]) * (1 - config.validation_split))
+    return len(data["train_ds"].file_paths)
+
+
+def _steps_per_epoch(config: RunConfig, recipe, data: dict[str, Any]) -> int | None:
+    """A recipe's shortened epoch (``Recipe.epoch_fraction``) in steps; None for whole passes."""
+    return recipe.steps_per_epoch(_train_size(config, data)) if recipe is not None else None
 
 
 def _silent(message: str) -> None:
