@@ -129,6 +129,38 @@ def test_max_pooling_takes_the_strided_path_only_where_it_is_exact_and_faster(mo
         layers.MaxPooling2D(3)(x)  # 3 x 3 windows: torch's pooling
         layers.MaxPooling2D(2, strides=1)(x)
         layers.MaxPooling2D(padding="same")(torch.randn(2, 5, 5, 3))  # padded: torch's pooling
-        layers.MaxPooling2D()(torch.randn(1, 2048, 2048, 2))  # 32 MB, beyond the cache: torch's pooling
+        layers.MaxPooling2D()(torch.randn(1, 64, 64, 2))  # any size (a large batch goes through in pieces)
     layers.MaxPooling2D()(x.requires_grad_())  # a gradient is needed: torch's pooling (it keeps the indices)
-    assert calls == [(2, 3, 6, 6)]
+    assert calls == [(2, 3, 6, 6), (1, 2, 64, 64)]
+
+
+@pytest.mark.parametrize("channels_last", [True, False])
+def test_a_large_batch_is_pooled_in_pieces_into_one_output_equal_to_torch_pooling(monkeypatch, channels_last):
+    from convlens.layers import pooling
+
+    x = torch.randn(21, 27, 30, 3)  # odd height: the last row is dropped, as "valid" pooling does
+    x.view(-1)[::13] = float("nan")
+    x = x.movedim(-1, 1) if channels_last else x.movedim(-1, 1).contiguous()  # (N, C, H, W)
+    expected = F.max_pool2d(x, 2)
+    image = x[0].numel() * 4
+    monkeypatch.setattr(pooling, "_STRIDED_WHOLE_BYTES", 4 * image)  # this batch counts as large
+    monkeypatch.setattr(pooling, "_STRIDED_CHUNK_BYTES", 5 * image)  # 5 images a piece: 5 pieces, the last of 1
+    pieces = []
+    strided_max = pooling._strided_max
+    monkeypatch.setattr(pooling, "_strided_max", lambda x, *args: pieces.append(len(x)) or strided_max(x, *args))
+    got = pooling.max_of_strided_views(x)
+    assert pieces == [5, 5, 5, 5, 1]
+    torch.testing.assert_close(got, expected, rtol=0, atol=0, equal_nan=True)
+    assert got.is_contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+    pieces.clear()
+    with torch.enable_grad():  # with a gradient to record, the batch is pooled whole (out= records none)
+        whole = pooling.max_of_strided_views(x.clone().requires_grad_())
+    assert pieces == [21] and whole.requires_grad
+    torch.testing.assert_close(whole.detach(), expected, rtol=0, atol=0, equal_nan=True)
+
+
+def test_a_real_large_batch_pools_equal_to_torch_pooling():
+    x = torch.randn(300, 26, 26, 32)  # 26 MB: pooled in pieces at the shipped sizes
+    with torch.no_grad():
+        got = layers.MaxPooling2D()(x)
+    torch.testing.assert_close(got, F.max_pool2d(x.movedim(-1, 1), 2).movedim(1, -1), rtol=0, atol=0)
