@@ -53,7 +53,7 @@ _DEFAULTS = RunConfig()
                    "patch-whitening filters of the training images, so nothing trains in its first block, for a "
                    "CPU: batch 256, labels smoothed by 0.05, the first 85 % of one shuffled epoch, and bfloat16 "
                    "steps where the CPU has bfloat16 instructions (AVX512_BF16 or AMX; the test pass stays "
-                   "float32): 4.4-4.7 s to 99.05-99.17 % on a 2-core AVX-512 CPU, 4.8-5.7 s in float32 "
+                   "float32): 4.1-5.1 s to 99.05-99.17 % on a 2-core AVX-512 CPU, 4.8-6.2 s in float32 "
                    "(see bench/RESULTS.md).")
 @click.option("--sample", is_flag=True, help="Train on the MNIST sample shipped with convlens even if the full set is found.")
 @click.option("--no-pictures", is_flag=True, help="Skip drawing curves, confusion matrix, filters and feature maps.")
