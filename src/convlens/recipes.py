@@ -133,7 +133,7 @@ class OneCycle(Callback):
     metrics, so training never waits on the device for it.
 
     Example:
-        >>> OneCycle(peak=0.01, total_steps=100, warmup=0.2).rate(20)
+        >>> OneCycle(peak=0.01, total_steps=100, warmup=0.2).rate(19)  # the last warm-up step reaches the peak
         0.01
     """
 
