@@ -125,7 +125,7 @@ def compile_for_classification(model, optimizer: str = "adam", lr: float | None 
     """Compile with sparse categorical cross-entropy (from logits when the model outputs logits) and accuracy.
 
     With ``label_smoothing`` the loss is Keras's ``CategoricalCrossentropy(label_smoothing=...)`` instead,
-    which takes one-hot labels (:func:`one_hot_labels`). ``options`` are the optimizer's other
+    which takes one-hot labels (``utils.to_categorical``). ``options`` are the optimizer's other
     hyper-parameters (a recipe's ``optimizer_options``).
     """
     from . import training
@@ -138,17 +138,6 @@ def compile_for_classification(model, optimizer: str = "adam", lr: float | None 
     else:
         loss = training.losses.SparseCategoricalCrossentropy(from_logits=outputs_logits(model))
     model.compile(optimizer=opt, loss=loss, metrics=["accuracy"])
-
-
-def one_hot_labels(labels: Any, classes: int) -> Any:
-    """Integer labels ``(N,)`` as float32 one-hot rows ``(N, classes)``, for a loss on one-hot labels.
-
-    Example:
-        >>> one_hot_labels(np.array([2, 0]), 3).tolist()
-        [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
-    """
-    labels = np.asarray(labels).reshape(-1)
-    return np.eye(classes, dtype=np.float32)[labels]
 
 
 def _default_out(model: str) -> Path:
@@ -177,7 +166,7 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
     """
     from . import callbacks as callbacks_lib
     from .distribution.engine_hooks import is_writer
-    from .utils import set_random_seed
+    from .utils import set_random_seed, to_categorical
 
     writer = is_writer()  # data parallel: every process trains, rank 0 alone prints and writes the run folder
     if not writer:
@@ -250,7 +239,8 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
         # resumes at the evaluation, and --epochs can extend a finished run.
         callbacks_lib.BackupAndRestore(out / "checkpoint", delete_checkpoint=False),
     ]
-    schedule = _schedule(config, recipe, data, model.optimizer)
+    steps_per_epoch = recipe.steps_per_epoch(_train_size(config, data)) if recipe is not None else None  # None: passes
+    schedule = _schedule(config, recipe, data, model.optimizer, steps_per_epoch)
     if schedule is not None:
         callbacks.append(schedule)
     if extra_callbacks is not None:
@@ -264,17 +254,17 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
         if "train_ds" in data:
             with precision:
                 history = model.fit(data["train_ds"], epochs=config.epochs, validation_data=data["val_ds"],
-                                    steps_per_epoch=_steps_per_epoch(config, recipe, data), callbacks=callbacks,
+                                    steps_per_epoch=steps_per_epoch, callbacks=callbacks,
                                     verbose=verbose, device=config.device)
             test_loss, test_accuracy = model.evaluate(data["val_ds"], verbose=0)
         else:
             y_train, y_test = data["y_train"], data["y_test"]
-            if recipe is not None and recipe.label_smoothing:  # the smoothed loss takes one-hot labels
-                y_train, y_test = (one_hot_labels(y, len(class_names)) for y in (y_train, y_test))
+            if recipe is not None and recipe.label_smoothing:  # the smoothed loss takes one-hot float32 labels
+                y_train, y_test = (to_categorical(y, len(class_names)).astype(np.float32) for y in (y_train, y_test))
             with precision:
                 history = model.fit(data["x_train"], y_train, batch_size=config.batch_size,
                                     epochs=config.epochs, validation_split=config.validation_split,
-                                    steps_per_epoch=_steps_per_epoch(config, recipe, data), callbacks=callbacks,
+                                    steps_per_epoch=steps_per_epoch, callbacks=callbacks,
                                     verbose=verbose, device=config.device)
             test_loss, test_accuracy = model.evaluate(data["x_test"], y_test, batch_size=1024, verbose=0)
     finally:
@@ -302,13 +292,13 @@ def train(config: RunConfig, *, resume: bool = False, verbose: Any = "auto",
     return result
 
 
-def _schedule(config: RunConfig, recipe, data: dict[str, Any], optimizer):
+def _schedule(config: RunConfig, recipe, data: dict[str, Any], optimizer, steps_per_epoch: int | None = None):
     """The learning-rate callback: the recipe's one-cycle, the run's one-cycle, or None for a constant rate."""
     from .recipes import OneCycle
 
     if recipe is None and config.schedule == "constant":
         return None
-    steps = (_steps_per_epoch(config, recipe, data) or -(-_train_size(config, data) // config.batch_size)) * config.epochs
+    steps = (steps_per_epoch or -(-_train_size(config, data) // config.batch_size)) * config.epochs
     if recipe is not None:
         return OneCycle(recipe.peak_lr, steps, recipe.warmup)
     peak = config.lr if config.lr is not None else ONE_CYCLE_PEAK_FACTOR * float(optimizer.learning_rate)
@@ -320,11 +310,6 @@ def _train_size(config: RunConfig, data: dict[str, Any]) -> int:
     if "x_train" in data:
         return int(len(data["x_train"]) * (1 - config.validation_split))
     return len(data["train_ds"].file_paths)
-
-
-def _steps_per_epoch(config: RunConfig, recipe, data: dict[str, Any]) -> int | None:
-    """A recipe's shortened epoch (``Recipe.epoch_fraction``) in steps; None for whole passes."""
-    return recipe.steps_per_epoch(_train_size(config, data)) if recipe is not None else None
 
 
 def _silent(message: str) -> None:
